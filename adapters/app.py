@@ -1,0 +1,254 @@
+"""The gateway as one plain ASGI application: every Python platform serves this `app`.
+
+The core decides (routing, auth, translation, retries); this module does the I/O: it reads the
+request, calls Gemini through `Upstream`, writes the answer, and logs one line per request.
+Settings are read from the environment on the first request, so importing the module is cheap
+and a misconfigured deployment answers with an error that names the variable to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import traceback
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from core.auth import presented_credential, upstream_keys
+from core.config import Settings, settings_from_env
+from core.errors import GatewayError, RequestTooLargeError
+from core.exchange import Exchange, Stamp, prepare
+from core.jsontext import dumps_bytes, parse_request_body
+from core.routing import Route, cors_headers, landing_page, preflight_headers, route
+from core.stream import GeminiStream
+
+from .logs import configure, log_request
+from .upstream import Attempts, Upstream, error_from_httpx
+
+__all__ = ["Gateway", "app"]
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+_SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),  # nginx and similar proxies: do not buffer the stream
+]
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its request body arrived."""
+
+
+class Gateway:
+    """The ASGI app. `settings`/`env` and an httpx `transport` can be injected for tests."""
+
+    def __init__(self, settings: Settings | None = None, *, env: Any = None, transport: Any = None) -> None:
+        self._settings = settings
+        self._env = env
+        self._transport = transport
+        self._upstream: Upstream | None = None
+
+    @property
+    def upstream(self) -> Upstream:
+        """The process-wide upstream, created (and the settings read) on first use."""
+        if self._upstream is None:
+            settings = self._settings or settings_from_env(os.environ if self._env is None else self._env)
+            configure(settings.log_level)
+            self._upstream = Upstream(settings, self._transport)
+        return self._upstream
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await _Request(self, scope, receive, send).handle()
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._upstream is not None:
+                    await self._upstream.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+class _Request:
+    """One HTTP request, start to log line."""
+
+    def __init__(self, gateway: Gateway, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        self.gateway, self.scope, self.receive, self._send = gateway, scope, receive, send
+        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
+        self.id = os.urandom(12).hex()
+        self.cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
+        self.started = False
+        self.secrets: list[str] = []
+        self.log: dict[str, Any] = {"request_id": self.id, "method": scope.get("method"), "path": scope.get("path")}
+
+    async def handle(self) -> None:
+        began = time.monotonic()
+        level = logging.INFO
+        try:
+            upstream = self.gateway.upstream
+            self.secrets.extend(upstream.settings.api_keys + upstream.settings.auth_tokens)
+            self.cors = cors_headers(self.headers.get("origin"), upstream.settings)
+            await self._dispatch(upstream, route(self.scope["method"], self.scope["path"]))
+        except GatewayError as error:
+            level = logging.WARNING if error.status < 500 else logging.ERROR
+            await self._error(error)
+        except _ClientGone:
+            self.log["status"] = 499
+        except Exception as exc:  # a bug: one log line, a clean 500, never a traceback to the client
+            level = logging.ERROR
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
+            await self._error(GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details."))
+        finally:
+            self.log["ms"] = round((time.monotonic() - began) * 1000, 1)
+            log_request(self.log, self.secrets, level=level)
+
+    async def _dispatch(self, upstream: Upstream, where: Route) -> None:
+        settings = upstream.settings
+        self.log["route"] = where.name
+        if where.name == "preflight":
+            await self._respond(204, b"", preflight_headers(self.headers.get("origin"), self.headers, settings), cors=False)
+            return
+        if where.name == "root":
+            page = b"" if self.scope["method"] == "HEAD" else landing_page(settings).encode()
+            await self._respond(200, page, [("content-type", "text/plain; charset=utf-8")])
+            return
+
+        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
+        presented = presented_credential(self.headers, query)
+        if presented:
+            self.secrets.append(presented)
+        keys = upstream_keys(self.headers, query, settings)
+        self.secrets.extend(keys)
+        body = None
+        if self.scope["method"] == "POST":
+            body = parse_request_body(await self._read_body(settings.max_body_bytes))
+        exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
+        self.log.update(model=exchange.model, stream=exchange.stream)
+        attempts = Attempts()
+        try:
+            if exchange.stream:
+                await self._stream(upstream, exchange, keys, attempts)
+            else:
+                await self._whole(upstream, exchange, keys, attempts)
+        finally:
+            self.log["attempts"] = attempts.count
+
+    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
+        requests = exchange.requests()
+        while requests:
+            calls = [upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests]
+            responses = [await calls[0]] if len(calls) == 1 else list(await asyncio.gather(*calls))
+            requests = exchange.feed(responses)
+        result = exchange.result()
+        if isinstance(result, dict) and isinstance(result.get("usage"), dict):
+            self.log["usage"] = _usage_summary(result["usage"])
+        await self._respond(200, dumps_bytes(result), [("content-type", "application/json")])
+
+    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
+        # Every retry happens inside open_stream, before the first byte is sent to the client.
+        response = await upstream.open_stream(exchange.requests()[0], keys, attempts, model=exchange.model)
+        translator = exchange.open_stream()
+        try:
+            await self._start(200, [], extra=_SSE_HEADERS)
+            relay = asyncio.ensure_future(self._relay(response, translator, upstream))
+            watch = asyncio.ensure_future(self._wait_for_disconnect())
+            done, _ = await asyncio.wait({relay, watch}, return_when=asyncio.FIRST_COMPLETED)
+            if relay not in done:
+                # The client left: stop reading and close the upstream request now.
+                relay.cancel()
+                self.log["disconnected"] = True
+                await asyncio.gather(relay, return_exceptions=True)
+            else:
+                watch.cancel()
+                relay.result()
+        finally:
+            await response.aclose()
+            self.log["status"] = 200
+            if translator.error is not None:
+                self.log["stream_error"] = translator.error.code
+            if translator.usage:
+                self.log["usage"] = _usage_summary(translator.usage)
+
+    async def _relay(self, response: Any, translator: GeminiStream, upstream: Upstream) -> None:
+        try:
+            async for chunk in response.aiter_bytes():
+                out = translator.feed(chunk)
+                if out:
+                    await self._send({"type": "http.response.body", "body": out, "more_body": True})
+                if translator.closed:
+                    break
+            tail = translator.close()
+        except Exception as exc:
+            error = error_from_httpx(exc, upstream.settings)
+            if error is None:
+                frame = traceback.extract_tb(exc.__traceback__)[-1]
+                self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
+                error = GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details.")
+            tail = translator.fail(error)
+        await self._send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    async def _wait_for_disconnect(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass
+
+    async def _read_body(self, limit: int) -> bytes:
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        chunks, size = [], 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _error(self, error: GatewayError) -> None:
+        self.log["status"] = error.status
+        self.log["error"] = error.code or error.type
+        self.log["message"] = error.message[:300]
+        if self.started:
+            return  # a stream already answered 200; its error event has been sent
+        await self._respond(error.status, dumps_bytes(error.to_dict()), [("content-type", "application/json"), *error.headers()])
+
+    async def _respond(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
+        self.log.setdefault("status", status)
+        await self._start(status, [*headers, ("content-length", str(len(body)))], cors=cors)
+        await self._send({"type": "http.response.body", "body": body})
+
+    async def _start(self, status: int, headers: list[tuple[str, str]], *, cors: bool = True, extra: list = ()) -> None:
+        self.started = True
+        all_headers = [*headers, *(self.cors if cors else ()), ("x-request-id", self.id)]
+        encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in all_headers]
+        await self._send({"type": "http.response.start", "status": status, "headers": [*extra, *encoded]})
+
+
+def _too_large(limit: int) -> RequestTooLargeError:
+    return RequestTooLargeError(
+        f"The request body is larger than this gateway accepts ({limit} bytes, MAX_BODY_BYTES). "
+        "Send large files by URL (Gemini fetches http(s) URLs itself) or raise MAX_BODY_BYTES."
+    )
+
+
+def _usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
+    return {key: usage.get(key) for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
+
+
+app = Gateway()

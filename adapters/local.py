@@ -1,0 +1,45 @@
+"""Serve the gateway with uvicorn: `python -m adapters.local [--host H] [--port P]`.
+
+The port comes from `--port`, else `$PORT`, else 8080. The configuration is checked before the
+server starts, so a bad environment variable stops it with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from core.auth import upstream_keys
+from core.config import settings_from_env
+from core.errors import ConfigError, GatewayError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m adapters.local", description="Run the Gemini OpenAI-compatible gateway.")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help="port (default $PORT or 8080)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = settings_from_env(os.environ)
+        if settings.server_keys:
+            upstream_keys({"authorization": "Bearer probe"}, {}, settings)
+    except ConfigError as error:
+        print(f"configuration error: {error.message}", file=sys.stderr)
+        return 2
+    except GatewayError:
+        pass  # the probe token was refused, as it should be: the configuration is sound
+
+    import uvicorn
+
+    from .app import Gateway
+
+    mode = "server-held keys (clients send an AUTH_TOKEN)" if settings.server_keys else "pass-through (clients send their Gemini key)"
+    print(f"gateway: http://{args.host}:{args.port}/v1 — {mode}", file=sys.stderr, flush=True)
+    uvicorn.run(Gateway(settings), host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

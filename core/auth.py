@@ -1,0 +1,68 @@
+"""Who may call, and with which Gemini keys.
+
+* Pass-through (no `GEMINI_API_KEY` on the server): the client's API key *is* the Gemini key —
+  `Authorization: Bearer <key>`, `x-goog-api-key: <key>` or `?key=<key>`. Several comma-separated
+  keys form a pool.
+* Server-held keys (`GEMINI_API_KEY` set): the client presents one of the `AUTH_TOKEN` values in
+  the same places; the server's keys are used and the token never goes upstream. Without any
+  `AUTH_TOKEN` the gateway refuses every request rather than relay its owner's keys to anyone.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Mapping
+
+from .config import Settings
+from .errors import AuthenticationError, ConfigError
+
+__all__ = ["presented_credential", "upstream_keys"]
+
+
+def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """The API key or token a client sent (`headers` with lower-case names)."""
+    authorization = headers.get("authorization", "").strip()
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip() or None
+        if not value:
+            return authorization  # a bare key without a scheme
+    for value in (headers.get("x-goog-api-key"), headers.get("api-key"), query.get("key")):
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings: Settings) -> tuple[str, ...]:
+    """The Gemini keys this request may use, in configured order; raises 401 (or a config error)."""
+    presented = presented_credential(headers, query)
+    if settings.server_keys:
+        if not settings.auth_tokens:
+            raise ConfigError(
+                "AUTH_TOKEN",
+                "GEMINI_API_KEY is set, so this gateway spends its own Gemini keys, but no AUTH_TOKEN is set, "
+                "so anyone could use them. Set AUTH_TOKEN to a secret (several, comma-separated) that clients "
+                "send as their API key, or remove GEMINI_API_KEY to let clients bring their own Gemini keys.",
+            )
+        if presented is None or not _matches_any(presented, settings.auth_tokens):
+            raise AuthenticationError(
+                "Invalid or missing token: send one of this gateway's AUTH_TOKEN values as the API key "
+                "(Authorization: Bearer <token>)."
+            )
+        return settings.api_keys
+    if presented is None:
+        raise AuthenticationError(
+            "Missing API key: send your Gemini API key as the API key (Authorization: Bearer <key>); "
+            "several comma-separated keys are used as a pool."
+        )
+    return tuple(dict.fromkeys(key.strip() for key in presented.split(",") if key.strip()))
+
+
+def _matches_any(presented: str, tokens: tuple[str, ...]) -> bool:
+    """Constant-time comparison against every token, so timing reveals neither token nor position."""
+    given = presented.encode("utf-8")
+    matched = False
+    for token in tokens:
+        matched |= hmac.compare_digest(given, token.encode("utf-8"))
+    return matched

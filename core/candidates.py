@@ -1,0 +1,175 @@
+"""Gemini candidates and their parts → OpenAI choices, shared by whole responses and streams."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .citations import annotations_from_grounding
+from .jsontext import dumps
+from .logprobs import chat_logprobs_from_gemini
+from .signatures import extra_content, join_tool_call_id
+
+__all__ = [
+    "FINISH_REASONS",
+    "blocked_prompt_message",
+    "call_ids",
+    "candidate_parts",
+    "response_candidates",
+    "candidate_to_choice",
+    "classify_part",
+    "finish_reason",
+    "tool_call_from_gemini",
+]
+
+# Every Gemini FinishReason (types.FinishReason, plus js-genai's two newer values) → OpenAI.
+# OpenAI has five values; whenever the model called a function the answer is "tool_calls" instead.
+FINISH_REASONS = {
+    "FINISH_REASON_UNSPECIFIED": "stop",
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "LANGUAGE": "stop",
+    "OTHER": "stop",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "MALFORMED_FUNCTION_CALL": "stop",
+    "IMAGE_SAFETY": "content_filter",
+    "IMAGE_PROHIBITED_CONTENT": "content_filter",
+    "IMAGE_RECITATION": "content_filter",
+    "IMAGE_OTHER": "stop",
+    "NO_IMAGE": "stop",
+    "UNEXPECTED_TOOL_CALL": "stop",
+    "TOO_MANY_TOOL_CALLS": "stop",
+    "MISSING_THOUGHT_SIGNATURE": "stop",
+    "MALFORMED_RESPONSE": "stop",
+}
+_DEFAULT_FINISH = "stop"
+
+
+def finish_reason(gemini_reason: Any, called_tools: bool) -> str:
+    if called_tools:
+        return "tool_calls"
+    return FINISH_REASONS.get(gemini_reason, _DEFAULT_FINISH) if isinstance(gemini_reason, str) else _DEFAULT_FINISH
+
+
+def call_ids(completion_id: str) -> Iterator[str]:
+    """Tool-call ids unique to one completion: `call_<completion id suffix>_<n>`."""
+    token = completion_id.rpartition("-")[2] or completion_id
+    n = 0
+    while True:
+        yield f"call_{token}_{n}"
+        n += 1
+
+
+def response_candidates(data: dict[str, Any]) -> list[dict[str, Any]]:
+    candidates = data.get("candidates")
+    return [c for c in candidates if isinstance(c, dict)] if isinstance(candidates, list) else []
+
+
+def candidate_parts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
+    content = candidate.get("content")
+    parts = content.get("parts") if isinstance(content, dict) else None
+    return [part for part in parts if isinstance(part, dict)] if isinstance(parts, list) else []
+
+
+def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
+    """("reasoning" | "content", text), ("call", functionCall) or ("other", None)."""
+    text = part.get("text")
+    if isinstance(text, str):
+        return ("reasoning" if part.get("thought") is True else "content"), text
+    call = part.get("functionCall")
+    if isinstance(call, dict):
+        return "call", call
+    code = part.get("executableCode")
+    if isinstance(code, dict) and isinstance(code.get("code"), str):
+        language = code.get("language") if isinstance(code.get("language"), str) else ""
+        return "content", f"\n```{language.lower()}\n{code['code']}\n```\n"
+    result = part.get("codeExecutionResult")
+    if isinstance(result, dict) and isinstance(result.get("output"), str):
+        return "content", f"\n```output\n{result['output']}\n```\n"
+    return "other", None
+
+
+def part_signature(part: dict[str, Any]) -> str | None:
+    signature = part.get("thoughtSignature")
+    return signature if isinstance(signature, str) and signature else None
+
+
+def tool_call_from_gemini(call: dict[str, Any], call_id: str, signature: str | None) -> dict[str, Any]:
+    """An OpenAI tool call; the signature rides in the id and in `extra_content`."""
+    gemini_id = call.get("id")
+    base = gemini_id if isinstance(gemini_id, str) and gemini_id else call_id
+    name = call.get("name") if isinstance(call.get("name"), str) else ""
+    args = call.get("args") if isinstance(call.get("args"), dict) else {}
+    tool_call: dict[str, Any] = {
+        "id": join_tool_call_id(base, signature),
+        "type": "function",
+        "function": {"name": name, "arguments": dumps(args)},
+    }
+    if signature:
+        tool_call["extra_content"] = extra_content(signature)
+    return tool_call
+
+
+def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[str, Any]:
+    """A whole Gemini candidate as an OpenAI `chat.completion` choice."""
+    content: list[str] = []
+    reasoning: list[str] = []
+    tool_calls: list[dict[str, Any]] = []
+    signature = None
+    for part in candidate_parts(candidate):
+        kind, value = classify_part(part)
+        part_sig = part_signature(part)
+        if kind == "call":
+            tool_calls.append(tool_call_from_gemini(value, next(ids), part_sig))
+            continue
+        if part_sig:
+            signature = part_sig
+        if kind == "content":
+            content.append(value)
+        elif kind == "reasoning":
+            reasoning.append(value)
+
+    text = "".join(content)
+    message: dict[str, Any] = {"role": "assistant", "content": None if tool_calls and not text else text, "refusal": None}
+    if reasoning:
+        message["reasoning_content"] = "".join(reasoning)
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if signature:
+        message["extra_content"] = extra_content(signature)
+    annotations = annotations_from_grounding(candidate.get("groundingMetadata"), text)
+    if annotations:
+        message["annotations"] = annotations
+    return {
+        "index": candidate_index(candidate),
+        "message": message,
+        "logprobs": chat_logprobs_from_gemini(candidate.get("logprobsResult")),
+        "finish_reason": finish_reason(candidate.get("finishReason"), bool(tool_calls)),
+    }
+
+
+def candidate_index(candidate: dict[str, Any]) -> int:
+    # Gemini omits `"index": 0` on the first candidate.
+    index = candidate.get("index", 0)
+    return index if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 64 else 0
+
+
+def blocked_prompt_message(feedback: Any) -> str | None:
+    """A readable explanation when Gemini refused the prompt itself (`promptFeedback.blockReason`)."""
+    if not isinstance(feedback, dict) or not isinstance(feedback.get("blockReason"), str):
+        return None
+    message = f"Gemini blocked the prompt (blockReason: {feedback['blockReason']})."
+    ratings = feedback.get("safetyRatings") if isinstance(feedback.get("safetyRatings"), list) else []
+    flagged = [
+        f"{rating['category'].removeprefix('HARM_CATEGORY_').lower()}: {rating['probability'].lower()}"
+        for rating in ratings
+        if isinstance(rating, dict)
+        and isinstance(rating.get("category"), str)
+        and rating.get("probability") in ("LOW", "MEDIUM", "HIGH")
+    ]
+    if flagged:
+        message += " Flagged: " + ", ".join(flagged) + "."
+    return message

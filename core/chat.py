@@ -1,0 +1,123 @@
+"""OpenAI chat completion requests → Gemini `generateContent` requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .config import Settings
+from .errors import InvalidRequestError
+from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
+from .generation import generation_config_from_openai
+from .messages import messages_to_gemini
+from .models import resolve_chat_model
+from .tools import tool_config_from_openai, tools_from_openai
+from .upstream import UpstreamRequest, generate_request
+
+__all__ = ["ChatPlan", "chat_request_to_gemini", "google_extras", "safety_settings"]
+
+# The categories the Gemini API lets callers adjust (https://ai.google.dev/gemini-api/docs/safety-settings).
+# HARM_CATEGORY_CIVIC_INTEGRITY is deprecated and left out.
+HARM_CATEGORIES = (
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+)
+# OpenAI service tiers that have a Gemini counterpart; "auto" and "default" send nothing.
+_SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
+
+
+@dataclass(frozen=True)
+class ChatPlan:
+    """A translated chat request: the Gemini call, and what the response translation needs to know."""
+
+    model: str
+    body: dict[str, Any]
+    stream: bool = False
+    include_usage: bool = False
+    n: int = 1
+
+    def upstream(self) -> UpstreamRequest:
+        return generate_request(self.model, self.body, stream=self.stream)
+
+
+def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatPlan:
+    """Translate an OpenAI `/chat/completions` request body into a Gemini request."""
+    body = require_dict(body, "body")
+    model = resolve_chat_model(get_str(body, "model"), settings)
+    google = google_extras(body)
+    messages = get_list(body, "messages", required=True)
+    system, contents = messages_to_gemini(messages, model.name)
+
+    gemini: dict[str, Any] = {"contents": contents}
+    if system:
+        gemini["systemInstruction"] = system
+    tools = tools_from_openai(body, model.name, search=model.search)
+    if tools:
+        gemini["tools"] = tools
+    tool_config = tool_config_from_openai(body)
+    if tool_config:
+        gemini["toolConfig"] = tool_config
+    safety = safety_settings(google, settings)
+    if safety:
+        gemini["safetySettings"] = safety
+    config = generation_config_from_openai(body, google, model.name, settings.include_thoughts)
+    if config:
+        gemini["generationConfig"] = config
+    cached = _cached_content(google)
+    if cached:
+        gemini["cachedContent"] = cached
+    tier = get_str(body, "service_tier")
+    if tier in _SERVICE_TIERS:
+        gemini["serviceTier"] = _SERVICE_TIERS[tier]
+    get_bool(body, "parallel_tool_calls")  # accepted; Gemini has no switch for it
+
+    stream = bool(get_bool(body, "stream"))
+    options = get_dict(body, "stream_options") or {}
+    include_usage = bool(get_bool(options, "include_usage", "stream_options"))
+    n = get_int(body, "n") or 1
+    return ChatPlan(model.name, gemini, stream, include_usage, n)
+
+
+def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Google's `extra_body.google` object, nested under `extra_body` or (flattened by the SDK) at the top."""
+    merged: dict[str, Any] = {}
+    extra = get_dict(body, "extra_body")
+    if extra is not None:
+        merged.update(get_dict(extra, "google", "extra_body") or {})
+    merged.update(get_dict(body, "google") or {})
+    return merged
+
+
+def safety_settings(google: Mapping[str, Any], settings: Settings) -> list[dict[str, str]]:
+    """The client's `safety_settings` if given, else every adjustable category at the configured threshold."""
+    given = get_list(google, "safety_settings", "extra_body.google")
+    if given is None:
+        given = get_list(google, "safetySettings", "extra_body.google")
+    if given is not None:
+        return [_safety_setting(item, index) for index, item in enumerate(given)]
+    if settings.safety_threshold == "DEFAULT":
+        return []
+    return [{"category": category, "threshold": settings.safety_threshold} for category in HARM_CATEGORIES]
+
+
+def _safety_setting(item: Any, index: int) -> dict[str, str]:
+    param = f"extra_body.google.safety_settings[{index}]"
+    item = require_dict(item, param)
+    category = get_str(item, "category", param, required=True)
+    threshold = get_str(item, "threshold", param, required=True)
+    return {"category": category, "threshold": threshold}
+
+
+def _cached_content(google: Mapping[str, Any]) -> str | None:
+    name = get_str(google, "cached_content", "extra_body.google") or get_str(google, "cachedContent", "extra_body.google")
+    if not name:
+        return None
+    if "/" in name and not name.startswith("cachedContents/"):
+        raise InvalidRequestError(
+            "'extra_body.google.cached_content' must name a cache as cachedContents/<id>.",
+            param="extra_body.google.cached_content",
+            code="invalid_value",
+        )
+    return name if name.startswith("cachedContents/") else f"cachedContents/{name}"

@@ -1,0 +1,175 @@
+"""Settings: one frozen object, parsed from a plain mapping of environment variables.
+
+`settings_from_env(os.environ)` in a shell; `settings_from_env({"GEMINI_API_KEY": "k"})` in a test.
+Every invalid value raises `ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .errors import ConfigError
+
+__all__ = ["SAFETY_THRESHOLDS", "Settings", "settings_from_env"]
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+
+# https://ai.google.dev/gemini-api/docs/safety-settings — "OFF" is the least blocking threshold;
+# "DEFAULT" means: send no safetySettings and let Gemini apply its own defaults.
+SAFETY_THRESHOLDS = ("OFF", "BLOCK_NONE", "BLOCK_ONLY_HIGH", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_LOW_AND_ABOVE", "DEFAULT")
+LOG_LEVELS = ("debug", "info", "warning", "error", "off")
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway can be told; the defaults are what a fresh deploy runs with."""
+
+    gemini_base_url: str = DEFAULT_BASE_URL
+    api_keys: tuple[str, ...] = ()
+    auth_tokens: tuple[str, ...] = ()
+    default_model: str = "gemini-flash-latest"
+    default_embedding_model: str = "gemini-embedding-001"
+    model_aliases: Mapping[str, str] = field(default_factory=dict)
+    request_timeout: float = 300.0
+    connect_timeout: float = 10.0
+    max_body_bytes: int = 20 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ("*",)
+    include_thoughts: bool = True
+    safety_threshold: str = "OFF"
+    log_level: str = "info"
+    max_attempts: int = 3
+    key_cooldown: float = 300.0
+
+    @property
+    def server_keys(self) -> bool:
+        """True when the deployment holds its own Gemini keys (clients present `AUTH_TOKEN`s)."""
+        return bool(self.api_keys)
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    """Parse the gateway's environment variables; unknown variables are ignored."""
+    defaults = Settings()
+    return Settings(
+        gemini_base_url=_url(env, "GEMINI_BASE_URL", defaults.gemini_base_url),
+        api_keys=_csv(env, "GEMINI_API_KEY"),
+        auth_tokens=_csv(env, "AUTH_TOKEN"),
+        default_model=_model(env, "DEFAULT_MODEL", defaults.default_model),
+        default_embedding_model=_model(env, "DEFAULT_EMBEDDING_MODEL", defaults.default_embedding_model),
+        model_aliases=_aliases(env, "MODEL_ALIASES"),
+        request_timeout=_seconds(env, "REQUEST_TIMEOUT", defaults.request_timeout),
+        connect_timeout=_seconds(env, "CONNECT_TIMEOUT", defaults.connect_timeout),
+        max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
+        cors_origins=_csv(env, "CORS_ORIGINS") or defaults.cors_origins,
+        include_thoughts=_bool(env, "INCLUDE_THOUGHTS", defaults.include_thoughts),
+        safety_threshold=_choice(env, "SAFETY_THRESHOLD", defaults.safety_threshold, SAFETY_THRESHOLDS, upper=True),
+        log_level=_choice(env, "LOG_LEVEL", defaults.log_level, LOG_LEVELS, upper=False),
+        max_attempts=_positive_int(env, "MAX_ATTEMPTS", defaults.max_attempts),
+        key_cooldown=_seconds(env, "KEY_COOLDOWN", defaults.key_cooldown),
+    )
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    value = _raw(env, name)
+    if value is None:
+        return ()
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    if not value.startswith(("http://", "https://")) or len(value.split("//", 1)[1].strip("/")) == 0:
+        raise ConfigError(name, f"must be an http(s) URL such as {DEFAULT_BASE_URL}.")
+    return value.rstrip("/")
+
+
+def _model(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    return value[len("models/"):] if value.startswith("models/") else value
+
+
+def _aliases(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """`gpt-4o=gemini-2.5-pro,gpt-4o-mini=gemini-flash-latest`, or the same as a JSON object."""
+    value = _raw(env, name)
+    if value is None:
+        return {}
+    if value.startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise ConfigError(name, f"is not valid JSON ({exc}).") from None
+        if not isinstance(parsed, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
+            raise ConfigError(name, "must map model names to model names (strings).")
+        return {k.strip(): v.strip() for k, v in parsed.items()}
+    aliases = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        alias, sep, target = item.partition("=")
+        if not sep or not alias.strip() or not target.strip():
+            raise ConfigError(name, f"expected 'alias=model' pairs separated by commas, got {item.strip()!r}.")
+        aliases[alias.strip()] = target.strip()
+    return aliases
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(name, f"must be a number of seconds, got {value!r}.") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigError(name, f"must be a positive number of seconds, got {value!r}.")
+    return seconds
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(name, f"must be a whole number, got {value!r}.") from None
+    if number <= 0:
+        raise ConfigError(name, f"must be positive, got {value!r}.")
+    return number
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ConfigError(name, f"must be true or false, got {value!r}.")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...], *, upper: bool) -> str:
+    value = _raw(env, name)
+    if value is None:
+        return default
+    value = value.upper() if upper else value.lower()
+    if value not in choices:
+        raise ConfigError(name, f"must be one of {', '.join(choices)}, got {value!r}.")
+    return value

@@ -1,0 +1,135 @@
+"""OpenAI `/embeddings` ↔ Gemini `batchEmbedContents`."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .config import Settings
+from .errors import InvalidRequestError, UpstreamError
+from .fields import get_int, get_str, require_dict
+from .models import resolve_embedding_model
+from .upstream import API_VERSION, UpstreamRequest
+
+__all__ = ["EmbeddingsPlan", "TASK_TYPES", "embeddings_request_to_gemini", "embeddings_response_from_gemini"]
+
+BATCH_LIMIT = 100  # "at most 100 requests can be in one batch"
+TASK_TYPES = (
+    "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION", "CLUSTERING",
+    "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
+)
+
+
+@dataclass(frozen=True)
+class EmbeddingsPlan:
+    model: str
+    requested_model: str
+    inputs: tuple[str, ...]
+    dimensions: int | None = None
+    encoding_format: str = "float"
+    task_type: str | None = None
+
+    def upstream(self) -> list[UpstreamRequest]:
+        """One `batchEmbedContents` call per 100 inputs; the results come back in input order."""
+        path = f"/{API_VERSION}/models/{self.model}:batchEmbedContents"
+        return [
+            UpstreamRequest("POST", path, (), {"requests": [self._request(text) for text in self.inputs[start:start + BATCH_LIMIT]]})
+            for start in range(0, len(self.inputs), BATCH_LIMIT)
+        ]
+
+    def _request(self, text: str) -> dict[str, Any]:
+        request: dict[str, Any] = {"model": f"models/{self.model}", "content": {"parts": [{"text": text}]}}
+        if self.task_type:
+            request["taskType"] = self.task_type
+        if self.dimensions:
+            request["outputDimensionality"] = self.dimensions
+        return request
+
+
+def embeddings_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> EmbeddingsPlan:
+    body = require_dict(body, "body")
+    requested = get_str(body, "model") or settings.default_embedding_model
+    model = resolve_embedding_model(requested, settings)
+    inputs = _inputs(body.get("input"))
+    dimensions = get_int(body, "dimensions", minimum=1)
+    encoding = get_str(body, "encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise InvalidRequestError(
+            f"'encoding_format' must be float or base64, got {encoding!r}.", param="encoding_format", code="invalid_value"
+        )
+    return EmbeddingsPlan(model, requested, inputs, dimensions, encoding, _task_type(body))
+
+
+def embeddings_response_from_gemini(responses: list[Any], plan: EmbeddingsPlan) -> dict[str, Any]:
+    """The OpenAI embeddings list, from the batch responses in the order `plan.upstream()` made them.
+
+    Gemini reports no token usage for embeddings; usage is 0 rather than a guess.
+    """
+    vectors: list[list[float]] = []
+    for response in responses:
+        embeddings = response.get("embeddings") if isinstance(response, dict) else None
+        if not isinstance(embeddings, list):
+            raise UpstreamError("Gemini's embeddings response has no 'embeddings' list.")
+        for embedding in embeddings:
+            values = embedding.get("values") if isinstance(embedding, dict) else None
+            if not isinstance(values, list):
+                raise UpstreamError("Gemini returned an embedding without 'values'.")
+            vectors.append(values)
+    if len(vectors) != len(plan.inputs):
+        raise UpstreamError(f"Gemini returned {len(vectors)} embeddings for {len(plan.inputs)} inputs.")
+    return {
+        "object": "list",
+        "data": [
+            {"object": "embedding", "index": index, "embedding": _encode(values, plan.encoding_format)}
+            for index, values in enumerate(vectors)
+        ],
+        "model": plan.requested_model,
+        "usage": {"prompt_tokens": 0, "total_tokens": 0},
+    }
+
+
+def _inputs(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise InvalidRequestError("'input' must be a string or a non-empty array of strings.", param="input", code="invalid_value")
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            if not item:
+                raise InvalidRequestError(f"'input[{index}]' is an empty string.", param="input", code="invalid_value")
+            continue
+        if isinstance(item, (int, list)):
+            raise InvalidRequestError(
+                "Token arrays are not supported: Gemini embeds text. Send 'input' as a string or an array of strings.",
+                param="input",
+                code="invalid_value",
+            )
+        raise InvalidRequestError(f"'input[{index}]' must be a string.", param="input", code="invalid_type")
+    return tuple(value)
+
+
+def _task_type(body: Mapping[str, Any]) -> str | None:
+    """`task_type` at the top level (the OpenAI SDK flattens `extra_body`) or under `extra_body`."""
+    task_type = get_str(body, "task_type")
+    if task_type is None and isinstance(body.get("extra_body"), dict):
+        task_type = get_str(body["extra_body"], "task_type", "extra_body")
+    if task_type is None:
+        return None
+    task_type = task_type.upper()
+    if task_type not in TASK_TYPES:
+        raise InvalidRequestError(
+            f"'task_type' must be one of {', '.join(TASK_TYPES)}; got {task_type!r}.", param="task_type", code="invalid_value"
+        )
+    return task_type
+
+
+def _encode(values: list[float], encoding_format: str) -> list[float] | str:
+    if encoding_format == "float":
+        return values
+    # OpenAI's base64 embeddings are little-endian float32, as the SDKs decode them.
+    try:
+        return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode("ascii")
+    except (struct.error, TypeError):
+        raise UpstreamError("Gemini returned an embedding with non-numeric values.") from None

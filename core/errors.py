@@ -1,0 +1,264 @@
+"""Every error the gateway answers, and the one place they become the OpenAI envelope.
+
+    GatewayError                      500 server_error
+    ├── InvalidRequestError           400 invalid_request_error   (bad client input; names `param`)
+    ├── AuthenticationError           401 invalid_request_error   (missing or wrong key / token)
+    ├── PermissionDeniedError         403 permission_error
+    ├── NotFoundError                 404 invalid_request_error   (unknown route or model)
+    ├── MethodNotAllowedError         405 invalid_request_error
+    ├── RequestTooLargeError          413 invalid_request_error
+    ├── RateLimitError                429 rate_limit_error        (carries `retry_after` seconds)
+    ├── UpstreamError                 502 server_error            (Gemini failed or answered garbage)
+    ├── ServiceUnavailableError       503 server_error            (Gemini overloaded)
+    ├── GatewayTimeoutError           504 server_error
+    └── ConfigError                   500 server_error            (the deployment's settings are wrong)
+
+`error_from_gemini` turns a Gemini error body (the `google.rpc.Status` envelope) into one of
+these, by table, keeping Gemini's own message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigError",
+    "GatewayError",
+    "GatewayTimeoutError",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "ServiceUnavailableError",
+    "UpstreamError",
+    "error_from_gemini",
+]
+
+
+class GatewayError(Exception):
+    """An error with an HTTP status that renders as the OpenAI error envelope."""
+
+    status = 500
+    type = "server_error"
+    default_code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code if code is not None else self.default_code
+
+    def to_dict(self) -> dict[str, Any]:
+        """The OpenAI error envelope: `{"error": {"message", "type", "param", "code"}}`."""
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+    def headers(self) -> list[tuple[str, str]]:
+        """Extra response headers this error asks for (e.g. `Retry-After`)."""
+        return []
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, param={self.param!r}, code={self.code!r})"
+
+
+class InvalidRequestError(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+
+
+class AuthenticationError(GatewayError):
+    status = 401
+    type = "invalid_request_error"
+    default_code = "invalid_api_key"
+
+
+class PermissionDeniedError(GatewayError):
+    status = 403
+    type = "permission_error"
+
+
+class NotFoundError(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+
+
+class MethodNotAllowedError(GatewayError):
+    status = 405
+    type = "invalid_request_error"
+    default_code = "method_not_allowed"
+
+    def __init__(self, method: str, path: str, allowed: str) -> None:
+        super().__init__(f"{method[:16]} is not allowed on {path[:100]}; use {allowed}.")
+        self.allowed = allowed
+
+    def headers(self) -> list[tuple[str, str]]:
+        return [("allow", f"{self.allowed}, OPTIONS")]
+
+
+class RequestTooLargeError(GatewayError):
+    status = 413
+    type = "invalid_request_error"
+    default_code = "request_too_large"
+
+
+class RateLimitError(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    default_code = "rate_limit_exceeded"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+    def headers(self) -> list[tuple[str, str]]:
+        if self.retry_after is None:
+            return []
+        # Retry-After takes whole seconds (RFC 9110 §10.2.3); round up so clients never retry early.
+        return [("retry-after", str(max(1, -int(-self.retry_after // 1))))]
+
+
+class UpstreamError(GatewayError):
+    status = 502
+    type = "server_error"
+    default_code = "upstream_error"
+
+
+class ServiceUnavailableError(GatewayError):
+    status = 503
+    type = "server_error"
+    default_code = "service_unavailable"
+
+
+class GatewayTimeoutError(GatewayError):
+    status = 504
+    type = "server_error"
+    default_code = "upstream_timeout"
+
+
+class ConfigError(GatewayError):
+    """A setting is invalid or unsafe; the message names the environment variable and the fix."""
+
+    status = 500
+    type = "server_error"
+    default_code = "gateway_misconfigured"
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+
+
+# Gemini's canonical status names → our error class, for statuses whose HTTP code alone
+# does not tell (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes).
+_BY_GEMINI_STATUS: dict[str, type[GatewayError]] = {
+    "INVALID_ARGUMENT": InvalidRequestError,
+    "FAILED_PRECONDITION": InvalidRequestError,
+    "OUT_OF_RANGE": InvalidRequestError,
+    "UNAUTHENTICATED": AuthenticationError,
+    "PERMISSION_DENIED": PermissionDeniedError,
+    "NOT_FOUND": NotFoundError,
+    "RESOURCE_EXHAUSTED": RateLimitError,
+    "CANCELLED": UpstreamError,
+    "INTERNAL": UpstreamError,
+    "UNKNOWN": UpstreamError,
+    "UNAVAILABLE": ServiceUnavailableError,
+    "DEADLINE_EXCEEDED": GatewayTimeoutError,
+}
+
+_BY_HTTP_STATUS: dict[int, type[GatewayError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    402: RateLimitError,  # prepaid credits exhausted: OpenAI's `insufficient_quota` is a 429 too
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: RequestTooLargeError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+    504: GatewayTimeoutError,
+}
+
+# Reasons in `google.rpc.ErrorInfo` that mean the key itself is bad. Gemini answers an invalid
+# key with 400 INVALID_ARGUMENT, which must still reach the client as a 401.
+_BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED", "API_KEY_HTTP_REFERRER_BLOCKED"})
+
+_RETRY_IN = re.compile(r"retry in ([0-9]+(?:\.[0-9]+)?)\s*s", re.IGNORECASE)
+
+
+def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None = None) -> GatewayError:
+    """Map a Gemini error response (HTTP status + body) to the gateway error the client sees."""
+    error = _error_object(body)
+    message = _message(error, status)
+    gemini_status = error.get("status") if isinstance(error.get("status"), str) else None
+    reasons = {detail.get("reason") for detail in _details(error) if isinstance(detail.get("reason"), str)}
+
+    if reasons & _BAD_KEY_REASONS:
+        return AuthenticationError(f"Gemini rejected the API key: {message}", code="invalid_api_key")
+    if status == 402:
+        return RateLimitError(message, code="insufficient_quota")
+
+    cls = _BY_GEMINI_STATUS.get(gemini_status or "") or _BY_HTTP_STATUS.get(status)
+    if cls is None:
+        cls = UpstreamError if status >= 500 else InvalidRequestError
+
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=_retry_delay(error, message))
+    if cls is NotFoundError and model:
+        return NotFoundError(
+            f"The model '{model}' does not exist or does not support this method (Gemini: {message}). "
+            "GET /v1/models lists the models your key can use.",
+            param="model",
+            code="model_not_found",
+        )
+    if cls is UpstreamError:
+        return UpstreamError(f"Gemini error {status}: {message}")
+    return cls(message)
+
+
+def _error_object(body: bytes | str | Any) -> dict[str, Any]:
+    """The inner `error` object of a Gemini error body, `{}` when there is none."""
+    if isinstance(body, (bytes, bytearray, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body
+            return {"message": _snippet(text)} if text.strip() else {}
+    # Some Google front ends answer a JSON array holding one envelope.
+    if isinstance(body, list) and body:
+        body = body[0]
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"]
+    return {}
+
+
+def _details(error: dict[str, Any]) -> list[dict[str, Any]]:
+    details = error.get("details")
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+def _message(error: dict[str, Any], status: int) -> str:
+    message = error.get("message")
+    if isinstance(message, str) and message:
+        return message
+    return f"Gemini answered HTTP {status}"
+
+
+def _retry_delay(error: dict[str, Any], message: str) -> float | None:
+    """Seconds to wait, from `google.rpc.RetryInfo` (e.g. `"37s"`) or the message's "retry in 29.05s"."""
+    for detail in _details(error):
+        delay = detail.get("retryDelay")
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return float(delay[:-1])
+            except ValueError:
+                pass
+    match = _RETRY_IN.search(message)
+    return float(match.group(1)) if match else None
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    """A short, single-line excerpt of a non-JSON upstream body (e.g. a relay's HTML page)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"

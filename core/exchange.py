@@ -1,0 +1,156 @@
+"""What one client request needs from Gemini, as a small state machine any shell can drive.
+
+    exchange = prepare(route, body, settings, stamp)
+    requests = exchange.requests()
+    while requests:                        # usually one round of one request
+        responses = [send(r) for r in requests]      # the shell's I/O (in parallel if it likes)
+        requests = exchange.feed(responses)
+    answer = exchange.result()
+
+A streaming exchange instead names one request in `requests()` and hands the shell a stream
+translator from `open_stream()`. Upstream errors never reach the exchange: the shell maps them
+with `errors.error_from_gemini(status, body, model=exchange.model)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .catalog import list_models_request, model_from_gemini, models_page, retrieve_model_request
+from .chat import ChatPlan, chat_request_to_gemini
+from .chat_response import chat_response_from_gemini
+from .completions import CompletionPlan, CompletionStream, completion_request_to_gemini, completion_response_from_gemini
+from .config import Settings
+from .embeddings import EmbeddingsPlan, embeddings_request_to_gemini, embeddings_response_from_gemini
+from .errors import UpstreamError
+from .routing import Route
+from .stream import ChatStream, GeminiStream
+from .upstream import UpstreamRequest
+
+__all__ = ["Exchange", "Stamp", "prepare"]
+
+MAX_MODEL_PAGES = 20  # 20 pages of 1000 models: far beyond any real catalogue, and never a loop
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The non-deterministic parts of an answer, made by the shell: a random id and the time."""
+
+    token: str
+    created: int
+
+
+class Exchange:
+    """Base: one round of requests whose single response is the answer."""
+
+    model: str | None = None
+    stream: bool = False
+
+    def requests(self) -> list[UpstreamRequest]:
+        raise NotImplementedError
+
+    def feed(self, responses: list[Any]) -> list[UpstreamRequest]:
+        """The parsed JSON bodies of the last round, in order; returns the next round (or [])."""
+        self._responses = responses
+        return []
+
+    def result(self) -> Any:
+        raise NotImplementedError
+
+    def open_stream(self) -> GeminiStream:
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+
+class ChatExchange(Exchange):
+    def __init__(self, plan: ChatPlan, stamp: Stamp) -> None:
+        self.plan, self.model, self.stream = plan, plan.model, plan.stream
+        self.completion_id = f"chatcmpl-{stamp.token}"
+        self.created = stamp.created
+
+    def requests(self) -> list[UpstreamRequest]:
+        return [self.plan.upstream()]
+
+    def result(self) -> Any:
+        return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
+
+    def open_stream(self) -> GeminiStream:
+        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created)
+
+
+class CompletionExchange(Exchange):
+    def __init__(self, plan: CompletionPlan, stamp: Stamp) -> None:
+        self.plan, self.model, self.stream = plan, plan.model, plan.stream
+        self.completion_id = f"cmpl-{stamp.token}"
+        self.created = stamp.created
+
+    def requests(self) -> list[UpstreamRequest]:
+        return self.plan.upstream()
+
+    def result(self) -> Any:
+        return completion_response_from_gemini(self._responses, self.plan, completion_id=self.completion_id, created=self.created)
+
+    def open_stream(self) -> GeminiStream:
+        return CompletionStream(self.plan, completion_id=self.completion_id, created=self.created)
+
+
+class EmbeddingsExchange(Exchange):
+    def __init__(self, plan: EmbeddingsPlan) -> None:
+        self.plan, self.model = plan, plan.model
+
+    def requests(self) -> list[UpstreamRequest]:
+        return self.plan.upstream()
+
+    def result(self) -> Any:
+        return embeddings_response_from_gemini(self._responses, self.plan)
+
+
+class ModelListExchange(Exchange):
+    """`models.list`, following `nextPageToken` until the catalogue is complete."""
+
+    def __init__(self) -> None:
+        self._models: list[dict[str, Any]] = []
+        self._pages = 0
+
+    def requests(self) -> list[UpstreamRequest]:
+        return [list_models_request()]
+
+    def feed(self, responses: list[Any]) -> list[UpstreamRequest]:
+        models, token = models_page(responses[0])
+        self._models.extend(models)
+        self._pages += 1
+        if token and self._pages < MAX_MODEL_PAGES:
+            return [list_models_request(token)]
+        return []
+
+    def result(self) -> Any:
+        return {"object": "list", "data": self._models}
+
+
+class ModelExchange(Exchange):
+    def __init__(self, model_id: str) -> None:
+        self._request = retrieve_model_request(model_id)
+        self.model = model_id
+
+    def requests(self) -> list[UpstreamRequest]:
+        return [self._request]
+
+    def result(self) -> Any:
+        if not isinstance(self._responses[0], dict):
+            raise UpstreamError("Gemini's model description is not an object.")
+        return model_from_gemini(self._responses[0])
+
+
+def prepare(route: Route, body: Mapping[str, Any] | None, settings: Settings, stamp: Stamp) -> Exchange:
+    """The exchange for a routed API request (`body` is the parsed JSON body of a POST)."""
+    if route.name == "chat":
+        return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+    if route.name == "completions":
+        return CompletionExchange(completion_request_to_gemini(body or {}, settings), stamp)
+    if route.name == "embeddings":
+        return EmbeddingsExchange(embeddings_request_to_gemini(body or {}, settings))
+    if route.name == "models":
+        return ModelListExchange()
+    if route.name == "model":
+        return ModelExchange(route.model_id or "")
+    raise ValueError(f"route {route.name!r} has no upstream exchange")

@@ -1,0 +1,118 @@
+"""OpenAI sampling, length, output-format and thinking parameters → Gemini `generationConfig`."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .errors import InvalidRequestError
+from .fields import get_bool, get_dict, get_int, get_number, get_str
+from .models import supports_json_schema
+from .schema import to_gemini_json_schema, to_gemini_openapi_schema
+from .thinking import thinking_config_from_openai
+
+__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "generation_config_from_openai"]
+
+MAX_CANDIDATES = 8  # candidateCount range on current Gemini models
+MAX_STOP_SEQUENCES = 5  # GenerationConfig.stopSequences: "up to 5 character sequences"
+MAX_TOP_LOGPROBS = 20  # GenerationConfig.logprobs range [1, 20]
+
+# OpenAI parameter → (Gemini field, reader). A zero penalty is the neutral value: it is left out,
+# because some Gemini models reject penalties altogether and many clients always send 0.
+_SAMPLING = (
+    ("temperature", "temperature", dict(minimum=0, maximum=2)),
+    ("top_p", "topP", dict(minimum=0, maximum=1)),
+    ("presence_penalty", "presencePenalty", dict(minimum=-2, maximum=2)),
+    ("frequency_penalty", "frequencyPenalty", dict(minimum=-2, maximum=2)),
+)
+_PENALTIES = ("presencePenalty", "frequencyPenalty")
+
+
+def generation_config_from_openai(
+    body: Mapping[str, Any], google: Mapping[str, Any], model: str, include_thoughts: bool
+) -> dict[str, Any]:
+    """The `generationConfig` for a chat (or legacy completion) request."""
+    config: dict[str, Any] = {}
+    for name, field, bounds in _SAMPLING:
+        value = get_number(body, name, **bounds)
+        if value is not None and not (field in _PENALTIES and value == 0):
+            config[field] = value
+
+    top_k = get_int(body, "top_k", minimum=1)
+    if top_k is not None:
+        config["topK"] = top_k
+    max_tokens = get_int(body, "max_completion_tokens", minimum=1)
+    if max_tokens is None:
+        max_tokens = get_int(body, "max_tokens", minimum=1)
+    if max_tokens is not None:
+        config["maxOutputTokens"] = max_tokens
+    n = get_int(body, "n", minimum=1, maximum=MAX_CANDIDATES)
+    if n is not None and n > 1:
+        config["candidateCount"] = n
+    seed = get_int(body, "seed", minimum=-(2**31))
+    if seed is not None:
+        config["seed"] = seed
+
+    stop = _stop_sequences(body.get("stop"))
+    if stop:
+        config["stopSequences"] = stop
+    config.update(_logprobs(body))
+    config.update(_response_format(body, model))
+
+    thinking = thinking_config_from_openai(body, google, model, include_thoughts)
+    if thinking:
+        config["thinkingConfig"] = thinking
+    return config
+
+
+def _stop_sequences(stop: Any) -> list[str]:
+    if stop is None:
+        return []
+    if isinstance(stop, str):
+        stop = [stop]
+    if not isinstance(stop, list) or not all(isinstance(item, str) for item in stop):
+        raise InvalidRequestError("'stop' must be a string or an array of strings.", param="stop", code="invalid_type")
+    sequences = [item for item in stop if item]
+    if len(sequences) > MAX_STOP_SEQUENCES:
+        raise InvalidRequestError(
+            f"'stop' has {len(sequences)} sequences; Gemini accepts at most {MAX_STOP_SEQUENCES}.",
+            param="stop",
+            code="invalid_value",
+        )
+    return sequences
+
+
+def _logprobs(body: Mapping[str, Any]) -> dict[str, Any]:
+    wanted = get_bool(body, "logprobs")
+    top = get_int(body, "top_logprobs", minimum=0, maximum=MAX_TOP_LOGPROBS)
+    if not wanted and not top:
+        return {}
+    config: dict[str, Any] = {"responseLogprobs": True}
+    if top:
+        config["logprobs"] = top
+    return config
+
+
+def _response_format(body: Mapping[str, Any], model: str) -> dict[str, Any]:
+    response_format = get_dict(body, "response_format")
+    if response_format is None:
+        return {}
+    kind = get_str(response_format, "type", "response_format", required=True)
+    if kind == "text":
+        return {}
+    if kind == "json_object":
+        return {"responseMimeType": "application/json"}
+    if kind != "json_schema":
+        raise InvalidRequestError(
+            f"'response_format.type' must be text, json_object or json_schema; got {kind!r}.",
+            param="response_format.type",
+            code="invalid_value",
+        )
+    spec = get_dict(response_format, "json_schema", "response_format") or {}
+    schema = spec.get("schema")
+    if schema is None:
+        return {"responseMimeType": "application/json"}
+    param = "response_format.json_schema.schema"
+    if supports_json_schema(model):
+        return {"responseMimeType": "application/json", "responseJsonSchema": to_gemini_json_schema(schema, param)}
+    return {"responseMimeType": "application/json", "responseSchema": to_gemini_openapi_schema(schema, param)}
+

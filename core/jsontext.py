@@ -1,0 +1,77 @@
+"""JSON in and out: strict parsing of what clients send, compact encoding of what we answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import InvalidRequestError
+
+__all__ = ["MAX_DEPTH", "dumps", "dumps_bytes", "loads_client_json", "parse_request_body"]
+
+# Deep enough for any real request; shallow enough that nothing downstream hits Python's recursion limit.
+MAX_DEPTH = 200
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text (UTF-8 characters kept as they are)."""
+    return _encoder.encode(value)
+
+
+def dumps_bytes(value: Any) -> bytes:
+    return _encoder.encode(value).encode("utf-8")
+
+
+def parse_request_body(raw: bytes | str) -> dict[str, Any]:
+    """The JSON object a client sent as a request body; anything else is a 400."""
+    if not raw or not raw.strip():
+        raise InvalidRequestError("The request body is empty; expected a JSON object.", code="invalid_json")
+    value = loads_client_json(raw, "body")
+    if not isinstance(value, dict):
+        raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
+    return value
+
+
+def loads_client_json(text: bytes | str, param: str) -> Any:
+    """Parse JSON a client wrote (a body, tool arguments): no NaN/Infinity, bounded nesting."""
+    try:
+        if isinstance(text, (bytes, bytearray)):
+            text = text.decode("utf-8")
+        value = _decoder.decode(text)
+    except InvalidRequestError:
+        raise
+    except UnicodeDecodeError:
+        raise InvalidRequestError(f"'{param}' is not valid UTF-8.", param=_param(param), code="invalid_json") from None
+    except RecursionError:
+        raise _too_deep(param) from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"'{param}' is not valid JSON: {exc}.", param=_param(param), code="invalid_json") from None
+    if isinstance(value, (dict, list)) and not _within_depth(value):
+        raise _too_deep(param)
+    return value
+
+
+def _within_depth(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidRequestError(f"{name} is not valid JSON; send numbers as finite values.", code="invalid_json")
+
+
+def _too_deep(param: str) -> InvalidRequestError:
+    return InvalidRequestError(f"'{param}' is nested more than {MAX_DEPTH} levels deep.", param=_param(param), code="invalid_json")
+
+
+def _param(param: str) -> str | None:
+    return None if param == "body" else param

@@ -1,0 +1,54 @@
+"""Gemini thought signatures, carried through OpenAI clients that know nothing about them.
+
+Gemini 3 signs the first function call of every step and rejects a history whose calls come back
+unsigned (https://ai.google.dev/gemini-api/docs/thought-signatures). A signature travels two ways:
+
+* in `extra_content.google.thought_signature`, as Google's own OpenAI endpoint sends it (on the
+  tool call, and on the message or delta for text);
+* inside the tool-call id, `<id>__thought__<signature>` (LiteLLM's convention), because every
+  client sends tool-call ids back verbatim even when it drops unknown fields.
+
+History the model never signed (hand-built, or from another model) gets the documented dummy
+signature on the first call of each step.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__all__ = [
+    "DUMMY_SIGNATURE",
+    "extra_content",
+    "join_tool_call_id",
+    "signature_from_extra",
+    "split_tool_call_id",
+]
+
+SEPARATOR = "__thought__"
+# "you can set ... `skip_thought_signature_validator` in the thought signature field to skip
+# validation" — thought-signatures FAQ.
+DUMMY_SIGNATURE = "skip_thought_signature_validator"
+
+
+def join_tool_call_id(call_id: str, signature: str | None) -> str:
+    """The tool-call id a client sees: the call id, plus the signature when there is one."""
+    return f"{call_id}{SEPARATOR}{signature}" if signature else call_id
+
+
+def split_tool_call_id(tool_call_id: str) -> tuple[str, str | None]:
+    """(call id, signature or None) from an id made by `join_tool_call_id`."""
+    call_id, sep, signature = tool_call_id.partition(SEPARATOR)
+    return (call_id, signature) if sep and signature else (tool_call_id, None)
+
+
+def extra_content(signature: str) -> dict[str, Any]:
+    """Google's OpenAI-compatible carrier for a signature."""
+    return {"google": {"thought_signature": signature}}
+
+
+def signature_from_extra(obj: Mapping[str, Any]) -> str | None:
+    """The signature in `obj["extra_content"]["google"]["thought_signature"]`, if well-formed."""
+    extra = obj.get("extra_content")
+    google = extra.get("google") if isinstance(extra, dict) else None
+    signature = google.get("thought_signature") if isinstance(google, dict) else None
+    return signature if isinstance(signature, str) and signature else None

@@ -1,0 +1,35 @@
+"""What the core asks a shell to send to Gemini: method, path, query and JSON body — never the key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+__all__ = ["API_VERSION", "UpstreamRequest", "generate_request"]
+
+API_VERSION = "v1beta"
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    """One call to the Gemini REST API. The shell adds the base URL and the `x-goog-api-key` header."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    body: Any = None
+    stream: bool = False
+
+    def url(self, base_url: str) -> str:
+        """The full URL under `base_url` (e.g. `https://generativelanguage.googleapis.com`)."""
+        url = base_url.rstrip("/") + self.path
+        return f"{url}?{urlencode(self.query)}" if self.query else url
+
+
+def generate_request(model: str, body: dict[str, Any], *, stream: bool) -> UpstreamRequest:
+    """`generateContent`, or `streamGenerateContent?alt=sse` when streaming."""
+    path = f"/{API_VERSION}/models/{quote(model, safe='.-_')}"
+    if stream:
+        return UpstreamRequest("POST", path + ":streamGenerateContent", (("alt", "sse"),), body, stream=True)
+    return UpstreamRequest("POST", path + ":generateContent", (), body)

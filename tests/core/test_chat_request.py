@@ -1,0 +1,415 @@
+"""OpenAI chat requests → Gemini request bodies, compared whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.chat import chat_request_to_gemini
+from core.config import Settings
+from core.errors import InvalidRequestError
+from core.signatures import DUMMY_SIGNATURE
+
+# Safety settings are tested on their own; elsewhere they would only repeat in every expectation.
+QUIET = Settings(safety_threshold="DEFAULT", include_thoughts=False)
+USER = {"role": "user", "parts": [{"text": "hi"}]}
+
+
+def body(request: dict, settings: Settings = QUIET) -> dict:
+    return chat_request_to_gemini({"model": "gemini-2.5-flash", **request}, settings).body
+
+
+def say(text: str) -> dict:
+    return {"role": "user", "content": text}
+
+
+def call(call_id: str, name: str = "lookup", arguments: str = '{"q":"x"}', **extra) -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}, **extra}
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def test_a_user_string():
+    assert body({"messages": [say("hi")]}) == {"contents": [USER]}
+
+
+def test_system_and_developer_messages_wherever_they_stand_become_the_system_instruction_in_order():
+    messages = [
+        {"role": "system", "content": "one"},
+        say("hi"),
+        {"role": "developer", "content": [{"type": "text", "text": "two"}]},
+        {"role": "assistant", "content": "hello"},
+        {"role": "system", "content": "three"},
+    ]
+    assert body({"messages": messages}) == {
+        "contents": [USER, {"role": "model", "parts": [{"text": "hello"}]}],
+        "systemInstruction": {"parts": [{"text": "one"}, {"text": "two"}, {"text": "three"}]},
+    }
+
+
+def test_a_lone_system_prompt_gets_an_empty_user_turn():
+    assert body({"messages": [{"role": "system", "content": "Translate 'hello' to French."}]}) == {
+        "contents": [{"role": "user", "parts": [{"text": " "}]}],
+        "systemInstruction": {"parts": [{"text": "Translate 'hello' to French."}]},
+    }
+
+
+def test_media_parts_never_make_the_gateway_fetch_anything():
+    content = [
+        {"type": "text", "text": "What is in these?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "high"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.JPG?size=large"}},
+        {"type": "image_url", "image_url": "https://example.com/no-extension"},
+        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+        {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0=", "filename": "a.pdf"}},
+        {"type": "file", "file": {"file_data": "JVBERi0=", "filename": "b.pdf"}},
+        {"type": "file", "file": {"file_id": "files/abc-123"}},
+        {"type": "image_url", "image_url": {"url": "data:text/plain,hello%20world"}},
+    ]
+    assert body({"messages": [{"role": "user", "content": content}]})["contents"][0]["parts"] == [
+        {"text": "What is in these?"},
+        {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+        {"fileData": {"fileUri": "https://example.com/cat.JPG?size=large", "mimeType": "image/jpeg"}},
+        {"fileData": {"fileUri": "https://example.com/no-extension"}},
+        {"inlineData": {"mimeType": "audio/wav", "data": "UklGRg=="}},
+        {"inlineData": {"mimeType": "application/pdf", "data": "JVBERi0="}},
+        {"inlineData": {"mimeType": "application/pdf", "data": "JVBERi0="}},
+        {"fileData": {"fileUri": "https://generativelanguage.googleapis.com/v1beta/files/abc-123"}},
+        {"inlineData": {"mimeType": "text/plain", "data": "aGVsbG8gd29ybGQ="}},
+    ]
+
+
+def test_fields_clients_commonly_send_are_ignored():
+    messages = [
+        {"role": "user", "content": "hi", "name": "alice"},
+        {"role": "assistant", "content": "yo", "refusal": None, "annotations": [], "audio": None, "name": "bot",
+         "reasoning_content": "thought about it"},
+        {"role": "assistant", "content": [{"type": "text", "text": "more"}, {"type": "refusal", "refusal": "no"}]},
+        {"role": "assistant", "content": ""},
+    ]
+    assert body({"messages": messages})["contents"] == [
+        USER,
+        {"role": "model", "parts": [{"text": "yo"}]},
+        {"role": "model", "parts": [{"text": "more"}]},
+    ]
+
+
+def test_tool_results_are_grouped_into_one_turn_in_call_order():
+    messages = [
+        say("weather?"),
+        {"role": "assistant", "content": None, "tool_calls": [
+            call("call_a_0", "weather", '{"city":"Paris"}'),
+            call("call_a_1", "weather", '{"city":"Tokyo"}'),
+            call("call_a_2", "time", ""),
+        ]},
+        {"role": "tool", "tool_call_id": "call_a_2", "content": [{"type": "text", "text": "12:00"}]},
+        {"role": "tool", "tool_call_id": "call_a_0", "content": '{"temp": 21}'},
+        {"role": "tool", "tool_call_id": "call_a_1", "content": "[1, 2]", "name": "weather"},
+        say("thanks"),
+    ]
+    assert body({"messages": messages})["contents"] == [
+        {"role": "user", "parts": [{"text": "weather?"}]},
+        {"role": "model", "parts": [
+            {"functionCall": {"name": "weather", "args": {"city": "Paris"}}},
+            {"functionCall": {"name": "weather", "args": {"city": "Tokyo"}}},
+            {"functionCall": {"name": "time", "args": {}}},
+        ]},
+        {"role": "user", "parts": [
+            {"functionResponse": {"name": "weather", "response": {"temp": 21}}},
+            {"functionResponse": {"name": "weather", "response": {"output": "[1, 2]"}}},
+            {"functionResponse": {"name": "time", "response": {"output": "12:00"}}},
+        ]},
+        {"role": "user", "parts": [{"text": "thanks"}]},
+    ]
+
+
+def test_an_assistant_message_with_text_and_calls_keeps_both_in_order():
+    messages = [say("hi"), {"role": "assistant", "content": "Let me check.", "tool_calls": [call("call_x_0")]},
+                {"role": "tool", "tool_call_id": "call_x_0", "content": "done"}]
+    assert body({"messages": messages})["contents"][1] == {
+        "role": "model", "parts": [{"text": "Let me check."}, {"functionCall": {"name": "lookup", "args": {"q": "x"}}}],
+    }
+
+
+def test_ids_gemini_gave_go_back_as_function_call_ids():
+    messages = [say("hi"), {"role": "assistant", "tool_calls": [call("fc-7f3a")], "content": None},
+                {"role": "tool", "tool_call_id": "fc-7f3a", "content": "ok"}]
+    contents = body({"messages": messages})["contents"]
+    assert contents[1]["parts"] == [{"functionCall": {"name": "lookup", "args": {"q": "x"}, "id": "fc-7f3a"}}]
+    assert contents[2]["parts"] == [{"functionResponse": {"name": "lookup", "response": {"output": "ok"}, "id": "fc-7f3a"}}]
+
+
+# --- thought signatures --------------------------------------------------------------------------
+
+
+def signed_history(model: str, *calls: dict, text_signature: str | None = None) -> list[dict]:
+    assistant = {"role": "assistant", "content": "Checking.", "tool_calls": list(calls)}
+    if text_signature:
+        assistant["extra_content"] = {"google": {"thought_signature": text_signature}}
+    answers = [{"role": "tool", "tool_call_id": c["id"], "content": "ok"} for c in calls]
+    return chat_request_to_gemini({"model": model, "messages": [say("go"), assistant, *answers]}, QUIET).body["contents"][1]["parts"]
+
+
+def test_a_signature_in_the_tool_call_id_goes_back_on_its_call():
+    parts = signed_history("gemini-3-pro-preview", call("call_a_0__thought__SIG0"), call("call_a_1"))
+    assert parts == [
+        {"text": "Checking."},
+        {"functionCall": {"name": "lookup", "args": {"q": "x"}}, "thoughtSignature": "SIG0"},
+        {"functionCall": {"name": "lookup", "args": {"q": "x"}}},
+    ]
+
+
+def test_a_signature_in_extra_content_goes_back_too_and_a_text_signature_on_the_last_text_part():
+    extra = {"extra_content": {"google": {"thought_signature": "SIGX"}}}
+    parts = signed_history("gemini-3-flash-preview", call("call_b_0", **extra), text_signature="TEXTSIG")
+    assert parts == [
+        {"text": "Checking.", "thoughtSignature": "TEXTSIG"},
+        {"functionCall": {"name": "lookup", "args": {"q": "x"}}, "thoughtSignature": "SIGX"},
+    ]
+
+
+def test_unsigned_calls_get_the_dummy_signature_on_the_first_call_of_each_step_on_gemini_3():
+    messages = [
+        say("go"),
+        {"role": "assistant", "content": None, "tool_calls": [call("call_1"), call("call_2")]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "a"},
+        {"role": "tool", "tool_call_id": "call_2", "content": "b"},
+        {"role": "assistant", "content": None, "tool_calls": [call("call_3")]},
+        {"role": "tool", "tool_call_id": "call_3", "content": "c"},
+    ]
+    for model in ("gemini-3-pro-preview", "gemini-flash-latest"):
+        contents = chat_request_to_gemini({"model": model, "messages": messages}, QUIET).body["contents"]
+        assert [p.get("thoughtSignature") for p in contents[1]["parts"]] == [DUMMY_SIGNATURE, None]
+        assert [p.get("thoughtSignature") for p in contents[3]["parts"]] == [DUMMY_SIGNATURE]
+    contents = chat_request_to_gemini({"model": "gemini-2.5-flash", "messages": messages}, QUIET).body["contents"]
+    assert all("thoughtSignature" not in p for c in contents for p in c["parts"])
+
+
+def test_signatures_are_not_sent_to_models_that_never_made_them():
+    parts = signed_history("gemma-3-27b-it", call("call_a_0__thought__SIG0"), text_signature="T")
+    assert all("thoughtSignature" not in part for part in parts)
+
+
+# --- generation config ---------------------------------------------------------------------------
+
+
+def test_sampling_parameters():
+    request = {
+        "messages": [say("hi")], "temperature": 0.2, "top_p": 0.9, "top_k": 40, "max_tokens": 100,
+        "max_completion_tokens": 200, "n": 2, "stop": "END", "presence_penalty": 0.5, "frequency_penalty": 0,
+        "seed": 7, "logprobs": True, "top_logprobs": 3, "parallel_tool_calls": False, "user": "u1",
+        "metadata": {"a": "b"}, "store": False, "logit_bias": {"50256": -100}, "modalities": ["text"],
+    }
+    assert body(request)["generationConfig"] == {
+        "temperature": 0.2, "topP": 0.9, "presencePenalty": 0.5, "topK": 40, "maxOutputTokens": 200,
+        "candidateCount": 2, "seed": 7, "stopSequences": ["END"], "responseLogprobs": True, "logprobs": 3,
+    }
+
+
+@pytest.mark.parametrize(("stop", "expected"), [
+    (None, None), ("x", ["x"]), (["a", "b"], ["a", "b"]), (["", "a"], ["a"]), ([], None),
+])
+def test_stop_is_always_a_list(stop, expected):
+    assert body({"messages": [say("hi")], "stop": stop}).get("generationConfig", {}).get("stopSequences") == expected
+
+
+@pytest.mark.parametrize(("model", "response_format", "expected"), [
+    ("gemini-2.5-flash", {"type": "text"}, {}),
+    ("gemini-2.5-flash", {"type": "json_object"}, {"responseMimeType": "application/json"}),
+    ("gemini-2.5-flash", {"type": "json_schema", "json_schema": {"name": "x", "strict": True, "schema": {
+        "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": False,
+        "properties": {"kind": {"const": "cat"}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
+    }}}, {"responseMimeType": "application/json", "responseJsonSchema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"kind": {"enum": ["cat"]}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
+    }}),
+    ("gemini-2.0-flash", {"type": "json_schema", "json_schema": {"name": "x", "schema": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"kind": {"const": "cat"}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
+    }}}, {"responseMimeType": "application/json", "responseSchema": {
+        "type": "object",
+        "properties": {"kind": {"enum": ["cat"], "type": "string"}, "age": {"type": "integer", "nullable": True}},
+        "required": ["kind", "age"],
+    }}),
+    ("gemini-2.5-flash", {"type": "json_schema", "json_schema": {"name": "x"}}, {"responseMimeType": "application/json"}),
+])
+def test_response_format(model, response_format, expected):
+    request = {"model": model, "messages": [say("hi")], "response_format": response_format}
+    assert chat_request_to_gemini(request, QUIET).body.get("generationConfig", {}) == expected
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+WEATHER = {"type": "function", "function": {"name": "weather", "description": "Get the weather", "strict": True,
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+                          "additionalProperties": False}}}
+NOW = {"type": "function", "function": {"name": "now", "parameters": {"type": "object", "properties": {}}}}
+
+
+def test_function_tools_use_json_schema_parameters_on_gemini_2_5_and_later():
+    assert body({"messages": [say("hi")], "tools": [WEATHER, NOW]})["tools"] == [{"functionDeclarations": [
+        {"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
+            "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}},
+        {"name": "now"},
+    ]}]
+
+
+def test_function_tools_use_the_openapi_subset_on_older_models():
+    request = {"model": "gemini-2.0-flash", "messages": [say("hi")], "tools": [WEATHER]}
+    assert chat_request_to_gemini(request, QUIET).body["tools"] == [{"functionDeclarations": [
+        {"name": "weather", "description": "Get the weather", "parameters": {
+            "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+    ]}]
+
+
+@pytest.mark.parametrize(("request_", "expected_model", "expected_tools"), [
+    ({"model": "gemini-2.5-flash:search"}, "gemini-2.5-flash", [{"googleSearch": {}}]),
+    ({"model": "gpt-4o-search-preview"}, "gemini-flash-latest", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-pro-search-preview"}, "gemini-2.5-pro", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-2.5-flash",
+     [{"functionDeclarations": [{"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
+         "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]},
+      {"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash:search", "tools": [{"code_execution": {}}, {"urlContext": {}}]}, "gemini-2.5-flash",
+     [{"codeExecution": {}}, {"urlContext": {}}, {"googleSearch": {}}]),
+])
+def test_web_search_and_native_tools(request_, expected_model, expected_tools):
+    plan = chat_request_to_gemini({"messages": [say("hi")], **request_}, QUIET)
+    assert (plan.model, plan.body["tools"]) == (expected_model, expected_tools)
+
+
+@pytest.mark.parametrize(("choice", "expected"), [
+    ("none", {"functionCallingConfig": {"mode": "NONE"}}),
+    ("auto", {"functionCallingConfig": {"mode": "AUTO"}}),
+    ("required", {"functionCallingConfig": {"mode": "ANY"}}),
+    ({"type": "function", "function": {"name": "weather"}}, {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["weather"]}}),
+    ({"type": "allowed_tools", "allowed_tools": {"mode": "required", "tools": [{"type": "function", "function": {"name": "weather"}}]}},
+     {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["weather"]}}),
+])
+def test_tool_choice(choice, expected):
+    assert body({"messages": [say("hi")], "tools": [WEATHER], "tool_choice": choice})["toolConfig"] == expected
+
+
+# --- extras, safety, models ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["nested", "flattened"])
+def test_googles_extra_body_is_read_nested_or_flattened(where):
+    google = {"thinking_config": {"thinking_budget": 2048, "include_thoughts": True}, "cached_content": "abc",
+              "safety_settings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}]}
+    request = {"messages": [say("hi")], **({"extra_body": {"google": google}} if where == "nested" else {"google": google})}
+    gemini = body(request)
+    assert gemini["generationConfig"] == {"thinkingConfig": {"thinkingBudget": 2048, "includeThoughts": True}}
+    assert gemini["cachedContent"] == "cachedContents/abc"
+    assert gemini["safetySettings"] == [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}]
+
+
+def test_safety_defaults_to_the_least_blocking_threshold_and_is_configurable():
+    categories = ["HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_DANGEROUS_CONTENT"]
+    assert body({"messages": [say("hi")]}, Settings())["safetySettings"] == [{"category": c, "threshold": "OFF"} for c in categories]
+    high = Settings(safety_threshold="BLOCK_ONLY_HIGH")
+    assert body({"messages": [say("hi")]}, high)["safetySettings"] == [{"category": c, "threshold": "BLOCK_ONLY_HIGH"} for c in categories]
+
+
+@pytest.mark.parametrize(("requested", "expected"), [
+    ("gemini-2.5-pro", "gemini-2.5-pro"),
+    ("models/gemini-2.5-pro", "gemini-2.5-pro"),
+    ("gemma-3-27b-it", "gemma-3-27b-it"),
+    ("learnlm-2.0-flash-experimental", "learnlm-2.0-flash-experimental"),
+    ("gpt-4o", "gemini-flash-latest"),
+    ("gpt-4o-mini", "gemini-2.5-flash-lite"),
+    ("claude", "gemini-2.5-pro"),
+    (None, "gemini-flash-latest"),
+])
+def test_model_names(requested, expected):
+    settings = Settings(safety_threshold="DEFAULT", model_aliases={"gpt-4o-mini": "gemini-2.5-flash-lite", "claude": "gemini-2.5-pro:search"})
+    request = {"messages": [say("hi")]} if requested is None else {"model": requested, "messages": [say("hi")]}
+    assert chat_request_to_gemini(request, settings).model == expected
+
+
+def test_the_plan_knows_stream_usage_and_n():
+    plan = chat_request_to_gemini({"model": "gemini-2.5-flash", "messages": [say("hi")], "stream": True,
+                                   "stream_options": {"include_usage": True}, "n": 3}, QUIET)
+    assert (plan.stream, plan.include_usage, plan.n) == (True, True, 3)
+    assert plan.upstream().path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    assert plan.upstream().query == (("alt", "sse"),)
+
+
+def test_service_tier():
+    assert body({"messages": [say("hi")], "service_tier": "flex"})["serviceTier"] == "flex"
+    assert "serviceTier" not in body({"messages": [say("hi")], "service_tier": "auto"})
+
+
+# --- bad input: always a 400 that names the field ------------------------------------------------
+
+BAD = [
+    ({"messages": "hi"}, "messages"),
+    ({}, "messages"),
+    ({"messages": []}, "messages"),
+    ({"messages": ["hi"]}, "messages[0]"),
+    ({"messages": [{"content": "hi"}]}, "messages[0].role"),
+    ({"messages": [{"role": "robot", "content": "hi"}]}, "messages[0].role"),
+    ({"messages": [{"role": "function", "name": "f", "content": "hi"}]}, "messages[0].role"),
+    ({"messages": [{"role": "user"}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": ""}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": [{"type": "video", "video": {}}]}]}, "messages[0].content[0].type"),
+    ({"messages": [{"role": "user", "content": [{"text": "no type"}]}]}, "messages[0].content[0].type"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64"}}]}]},
+     "messages[0].content[0].image_url.url"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@@"}}]}]},
+     "messages[0].content[0].image_url.url"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x/y.png"}}]}]},
+     "messages[0].content[0].image_url.url"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/etc/passwd"}}]}]},
+     "messages[0].content[0].image_url.url"),
+    ({"messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "file-abc"}}]}]}, "messages[0].content[0].file"),
+    ({"messages": [{"role": "system", "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}, say("hi")]},
+     "messages[0].content[0].type"),
+    ({"messages": [{"role": "assistant", "content": None}]}, "messages[0].content"),
+    ({"messages": [say("hi"), {"role": "tool", "tool_call_id": "call_nope", "content": "x"}]}, "messages[1].tool_call_id"),
+    ({"messages": [say("hi"), {"role": "tool", "content": "x"}]}, "messages[1].tool_call_id"),
+    ({"messages": [{"role": "assistant", "content": None, "tool_calls": [call("c", arguments="{not json")]}]},
+     "messages[0].tool_calls[0].function.arguments"),
+    ({"messages": [{"role": "assistant", "content": None, "tool_calls": [call("c", arguments="[1]")]}]},
+     "messages[0].tool_calls[0].function.arguments"),
+    ({"messages": [{"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {"name": "f"}}]}]},
+     "messages[0].tool_calls[0].id"),
+    ({"messages": [say("hi")], "stop": ["1", "2", "3", "4", "5", "6"]}, "stop"),
+    ({"messages": [say("hi")], "stop": 5}, "stop"),
+    ({"messages": [say("hi")], "n": 9}, "n"),
+    ({"messages": [say("hi")], "n": 0}, "n"),
+    ({"messages": [say("hi")], "n": True}, "n"),
+    ({"messages": [say("hi")], "temperature": "hot"}, "temperature"),
+    ({"messages": [say("hi")], "temperature": 3}, "temperature"),
+    ({"messages": [say("hi")], "max_tokens": 0}, "max_tokens"),
+    ({"messages": [say("hi")], "max_tokens": 10**12}, "max_tokens"),
+    ({"messages": [say("hi")], "top_logprobs": 21}, "top_logprobs"),
+    ({"messages": [say("hi")], "stream": "yes"}, "stream"),
+    ({"messages": [say("hi")], "response_format": {"type": "xml"}}, "response_format.type"),
+    ({"messages": [say("hi")], "response_format": {"type": "json_schema", "json_schema": {"schema": []}}}, "response_format.json_schema.schema"),
+    ({"messages": [say("hi")], "tools": [{"type": "custom", "custom": {}}]}, "tools[0].type"),
+    ({"messages": [say("hi")], "tools": [{"type": "function"}]}, "tools[0].function"),
+    ({"messages": [say("hi")], "tools": [{"type": "function", "function": {"description": "x"}}]}, "tools[0].function.name"),
+    ({"messages": [say("hi")], "tool_choice": "sometimes"}, "tool_choice"),
+    ({"messages": [say("hi")], "tool_choice": {"type": "function"}}, "tool_choice.function.name"),
+    ({"messages": [say("hi")], "reasoning_effort": "max"}, "reasoning_effort"),
+    ({"messages": [say("hi")], "extra_body": {"google": {"thinking_config": {"thinking_budget": 10, "thinking_level": "low"}}}},
+     "extra_body.google.thinking_config"),
+    ({"messages": [say("hi")], "extra_body": {"google": {"cached_content": "projects/x/caches/y"}}}, "extra_body.google.cached_content"),
+    ({"model": "gemini-2.5-flash/../../files", "messages": [say("hi")]}, "model"),
+    ({"model": "models/gemini 2.5", "messages": [say("hi")]}, "model"),
+    ({"model": 4, "messages": [say("hi")]}, "model"),
+]
+
+
+@pytest.mark.parametrize(("request_", "param"), BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_input_is_a_400_naming_the_field(request_, param):
+    with pytest.raises(InvalidRequestError) as caught:
+        chat_request_to_gemini(request_, QUIET)
+    error = caught.value
+    assert error.status == 400
+    assert error.param == param, error.message
+    assert error.to_dict()["error"]["type"] == "invalid_request_error"
+    assert error.message

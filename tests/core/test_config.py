@@ -1,0 +1,53 @@
+"""Settings from a plain mapping; every bad value names its variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import Settings, settings_from_env
+from core.errors import ConfigError
+
+
+def test_defaults():
+    assert settings_from_env({}) == Settings()
+
+
+def test_every_variable():
+    env = {
+        "GEMINI_BASE_URL": "http://127.0.0.1:9999/", "GEMINI_API_KEY": " k1, k2,,", "AUTH_TOKEN": "t1",
+        "DEFAULT_MODEL": "models/gemini-2.5-pro", "DEFAULT_EMBEDDING_MODEL": "text-embedding-004",
+        "MODEL_ALIASES": "gpt-4o=gemini-2.5-pro, gpt-4o-mini = gemini-2.5-flash", "REQUEST_TIMEOUT": "120",
+        "CONNECT_TIMEOUT": "5", "MAX_BODY_BYTES": "1000", "CORS_ORIGINS": "https://a.example,https://b.example",
+        "INCLUDE_THOUGHTS": "off", "SAFETY_THRESHOLD": "block_only_high", "LOG_LEVEL": "DEBUG", "MAX_ATTEMPTS": "5",
+        "KEY_COOLDOWN": "60", "UNRELATED": "x",
+    }
+    assert settings_from_env(env) == Settings(
+        gemini_base_url="http://127.0.0.1:9999", api_keys=("k1", "k2"), auth_tokens=("t1",), default_model="gemini-2.5-pro",
+        default_embedding_model="text-embedding-004", model_aliases={"gpt-4o": "gemini-2.5-pro", "gpt-4o-mini": "gemini-2.5-flash"},
+        request_timeout=120.0, connect_timeout=5.0, max_body_bytes=1000, cors_origins=("https://a.example", "https://b.example"),
+        include_thoughts=False, safety_threshold="BLOCK_ONLY_HIGH", log_level="debug", max_attempts=5, key_cooldown=60.0,
+    )
+    assert settings_from_env({"MODEL_ALIASES": '{"a": "gemini-x"}'}).model_aliases == {"a": "gemini-x"}
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("GEMINI_BASE_URL", "generativelanguage.googleapis.com"),
+    ("GEMINI_BASE_URL", "https://"),
+    ("MODEL_ALIASES", "gpt-4o"),
+    ("MODEL_ALIASES", '{"a": 1}'),
+    ("MODEL_ALIASES", "{broken"),
+    ("REQUEST_TIMEOUT", "soon"),
+    ("REQUEST_TIMEOUT", "0"),
+    ("REQUEST_TIMEOUT", "inf"),
+    ("MAX_BODY_BYTES", "20MB"),
+    ("MAX_BODY_BYTES", "-1"),
+    ("INCLUDE_THOUGHTS", "maybe"),
+    ("SAFETY_THRESHOLD", "NONE"),
+    ("LOG_LEVEL", "loud"),
+    ("MAX_ATTEMPTS", "0"),
+])
+def test_a_bad_value_names_its_variable(variable, value):
+    with pytest.raises(ConfigError) as caught:
+        settings_from_env({variable: value})
+    assert caught.value.variable == variable
+    assert caught.value.message.startswith(f"{variable}: ")
