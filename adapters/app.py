@@ -103,7 +103,7 @@ class _Request:
             level = logging.WARNING if error.status < 500 else logging.ERROR
             await self._error(error)
         except _ClientGone:
-            self.log["status"] = 499
+            self.log.update(status=499, disconnected=True)
         except Exception as exc:  # a bug: one log line, a clean 500, never a traceback to the client
             level = logging.ERROR
             frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -136,42 +136,41 @@ class _Request:
         exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
         self.log.update(model=exchange.model, stream=exchange.stream)
         attempts = Attempts()
+        # From here on the client may leave at any moment; every wait on Gemini races against that,
+        # so a request nobody is waiting for stops costing tokens at once.
+        watch = asyncio.ensure_future(self._wait_for_disconnect())
         try:
             if exchange.stream:
-                await self._stream(upstream, exchange, keys, attempts)
+                await self._stream(upstream, exchange, keys, attempts, watch)
             else:
-                await self._whole(upstream, exchange, keys, attempts)
+                await self._whole(upstream, exchange, keys, attempts, watch)
         finally:
+            watch.cancel()
             self.log["attempts"] = attempts.count
 
-    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
+    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
         requests = exchange.requests()
         while requests:
             calls = [upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests]
-            responses = [await calls[0]] if len(calls) == 1 else list(await asyncio.gather(*calls))
+            responses = [await self._unless_gone(calls[0], watch)] if len(calls) == 1 else list(
+                await self._unless_gone(asyncio.gather(*calls), watch)
+            )
             requests = exchange.feed(responses)
         result = exchange.result()
         if isinstance(result, dict) and isinstance(result.get("usage"), dict):
             self.log["usage"] = _usage_summary(result["usage"])
         await self._respond(200, dumps_bytes(result), [("content-type", "application/json")])
 
-    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
+    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
         # Every retry happens inside open_stream, before the first byte is sent to the client.
-        response = await upstream.open_stream(exchange.requests()[0], keys, attempts, model=exchange.model)
+        request = exchange.requests()[0]
+        response = await self._unless_gone(upstream.open_stream(request, keys, attempts, model=exchange.model), watch)
         translator = exchange.open_stream()
         try:
             await self._start(200, [], extra=_SSE_HEADERS)
-            relay = asyncio.ensure_future(self._relay(response, translator, upstream))
-            watch = asyncio.ensure_future(self._wait_for_disconnect())
-            done, _ = await asyncio.wait({relay, watch}, return_when=asyncio.FIRST_COMPLETED)
-            if relay not in done:
-                # The client left: stop reading and close the upstream request now.
-                relay.cancel()
-                self.log["disconnected"] = True
-                await asyncio.gather(relay, return_exceptions=True)
-            else:
-                watch.cancel()
-                relay.result()
+            await self._unless_gone(self._relay(response, translator, upstream), watch)
+        except _ClientGone:
+            self.log["disconnected"] = True
         finally:
             await response.aclose()
             self.log["status"] = 200
@@ -198,9 +197,23 @@ class _Request:
             tail = translator.fail(error)
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
 
+    @staticmethod
+    async def _unless_gone(awaitable: Any, watch: Any) -> Any:
+        """The result of `awaitable`, unless the client disconnects first: then it is cancelled."""
+        task = asyncio.ensure_future(awaitable)
+        done, _ = await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise _ClientGone
+
     async def _wait_for_disconnect(self) -> None:
-        while (await self.receive())["type"] != "http.disconnect":
-            pass
+        try:
+            while (await self.receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # a server that cannot receive any more has lost its client too
+            return
 
     async def _read_body(self, limit: int) -> bytes:
         declared = self.headers.get("content-length", "")
@@ -248,7 +261,7 @@ def _too_large(limit: int) -> RequestTooLargeError:
 
 
 def _usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
-    return {key: usage.get(key) for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    return {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens") if usage.get(key) is not None}
 
 
 app = Gateway()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from typing import Mapping
 
-from .config import Settings
+from .config import Settings, is_header_safe
 from .errors import AuthenticationError, ConfigError
 
 __all__ = ["presented_credential", "upstream_keys"]
@@ -51,12 +51,18 @@ def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings
                 "(Authorization: Bearer <token>)."
             )
         return settings.api_keys
-    if presented is None:
+    keys = tuple(dict.fromkeys(key.strip() for key in (presented or "").split(",") if key.strip()))
+    if not keys:
         raise AuthenticationError(
             "Missing API key: send your Gemini API key as the API key (Authorization: Bearer <key>); "
             "several comma-separated keys are used as a pool."
         )
-    return tuple(dict.fromkeys(key.strip() for key in presented.split(",") if key.strip()))
+    if not all(is_header_safe(key) for key in keys):
+        raise AuthenticationError(
+            "The API key contains characters an HTTP header cannot carry (a key is printable ASCII "
+            "without spaces): check what was pasted."
+        )
+    return keys
 
 
 def _matches_any(presented: str, tokens: tuple[str, ...]) -> bool:

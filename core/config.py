@@ -12,7 +12,7 @@ from typing import Mapping
 
 from .errors import ConfigError
 
-__all__ = ["SAFETY_THRESHOLDS", "Settings", "settings_from_env"]
+__all__ = ["SAFETY_THRESHOLDS", "Settings", "is_header_safe", "settings_from_env"]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 
@@ -56,7 +56,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     defaults = Settings()
     return Settings(
         gemini_base_url=_url(env, "GEMINI_BASE_URL", defaults.gemini_base_url),
-        api_keys=_csv(env, "GEMINI_API_KEY"),
+        api_keys=_keys(env, "GEMINI_API_KEY"),
         auth_tokens=_csv(env, "AUTH_TOKEN"),
         default_model=_model(env, "DEFAULT_MODEL", defaults.default_model),
         default_embedding_model=_model(env, "DEFAULT_EMBEDDING_MODEL", defaults.default_embedding_model),
@@ -73,6 +73,11 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     )
 
 
+def is_header_safe(key: str) -> bool:
+    """Whether a Gemini key can travel in the `x-goog-api-key` header: visible ASCII, no spaces."""
+    return key.isascii() and all("!" <= char <= "~" for char in key)
+
+
 def _raw(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name)
     if value is None:
@@ -86,6 +91,14 @@ def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    keys = _csv(env, name)
+    for position, key in enumerate(keys, 1):
+        if not is_header_safe(key):
+            raise ConfigError(name, f"key number {position} contains characters an HTTP header cannot carry; check what was pasted.")
+    return keys
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:

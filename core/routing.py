@@ -28,6 +28,8 @@ _ROUTES = {
     "/models": ("models", "GET"),
 }
 _ALLOWED_METHODS = "GET, POST, OPTIONS"
+# Browser clients may read these: when to retry after a 429, and which log line is theirs.
+_EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id")
 
 
 def route(method: str, path: str) -> Route:
@@ -60,9 +62,9 @@ def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]
     """`Access-Control-Allow-Origin` for an answer to a request from `origin`."""
     allowed = settings.cors_origins
     if "*" in allowed:
-        return [("access-control-allow-origin", "*")]
+        return [("access-control-allow-origin", "*"), _EXPOSE]
     if origin and origin in allowed:
-        return [("access-control-allow-origin", origin), ("vary", "Origin")]
+        return [("access-control-allow-origin", origin), ("vary", "Origin"), _EXPOSE]
     return [("vary", "Origin")]
 
 

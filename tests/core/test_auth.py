@@ -24,11 +24,19 @@ def test_pass_through_uses_the_clients_keys(headers, query, expected):
     assert upstream_keys(headers, query, PASS_THROUGH) == expected
 
 
-@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer "}, {"authorization": "Basic dXNlcg== x"}])
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer "}, {"authorization": "Basic dXNlcg== x"},
+                                     {"authorization": "Bearer ,"}, {"authorization": "Bearer  , ,"}, {"x-goog-api-key": ","}])
 def test_pass_through_without_a_key_is_401(headers):
     with pytest.raises(AuthenticationError) as caught:
         upstream_keys(headers, {}, PASS_THROUGH)
     assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("key", ["caf\xe9", "k\xe9y,AIzaGood", "a\nb", "tab\tkey", "\x00"])
+def test_a_key_no_http_header_can_carry_is_401_not_a_crash(key):
+    with pytest.raises(AuthenticationError) as caught:
+        upstream_keys({"x-goog-api-key": key}, {}, PASS_THROUGH)
+    assert "printable ASCII" in caught.value.message and key not in caught.value.message
 
 
 def test_server_keys_need_a_valid_token_which_never_goes_upstream():

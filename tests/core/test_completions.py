@@ -18,9 +18,12 @@ def test_each_prompt_is_one_call_and_choices_are_numbered_prompt_by_prompt():
     assert [c.body["contents"] for c in calls] == [[{"role": "user", "parts": [{"text": "a"}]}], [{"role": "user", "parts": [{"text": "b"}]}]]
     assert calls[0].body["generationConfig"] == {"maxOutputTokens": 5, "candidateCount": 2, "stopSequences": ["\n"],
                                                  "responseLogprobs": True, "logprobs": 2}
-    answer = lambda text: {"candidates": [{"content": {"parts": [{"text": text}]}, "finishReason": "STOP"},
-                                          {"content": {"parts": [{"text": text + "!"}]}, "finishReason": "MAX_TOKENS", "index": 1}],
-                           "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 2, "totalTokenCount": 3}}
+
+    def answer(text):
+        return {"candidates": [{"content": {"parts": [{"text": text}]}, "finishReason": "STOP"},
+                               {"content": {"parts": [{"text": text + "!"}]}, "finishReason": "MAX_TOKENS", "index": 1}],
+                "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 2, "totalTokenCount": 3}}
+
     result = completion_response_from_gemini([answer("A"), answer("B")], plan, completion_id="cmpl-1", created=1)
     assert [(c["index"], c["text"], c["finish_reason"]) for c in result["choices"]] == [
         (0, "A", "stop"), (1, "A!", "length"), (2, "B", "stop"), (3, "B!", "length")]

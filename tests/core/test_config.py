@@ -45,6 +45,7 @@ def test_every_variable():
     ("SAFETY_THRESHOLD", "NONE"),
     ("LOG_LEVEL", "loud"),
     ("MAX_ATTEMPTS", "0"),
+    ("GEMINI_API_KEY", "AIzaGood,caf\xe9"),
 ])
 def test_a_bad_value_names_its_variable(variable, value):
     with pytest.raises(ConfigError) as caught:

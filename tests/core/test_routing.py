@@ -41,9 +41,10 @@ def test_everything_else_is_an_openai_error(method, path, error):
 
 
 def test_cors():
-    assert cors_headers("https://app.example", Settings()) == [("access-control-allow-origin", "*")]
+    expose = ("access-control-expose-headers", "retry-after, x-request-id")
+    assert cors_headers("https://app.example", Settings()) == [("access-control-allow-origin", "*"), expose]
     only = Settings(cors_origins=("https://app.example",))
-    assert cors_headers("https://app.example", only) == [("access-control-allow-origin", "https://app.example"), ("vary", "Origin")]
+    assert cors_headers("https://app.example", only) == [("access-control-allow-origin", "https://app.example"), ("vary", "Origin"), expose]
     assert cors_headers("https://evil.example", only) == [("vary", "Origin")]
     preflight = dict(preflight_headers("https://app.example", {"access-control-request-headers": "authorization, x-stainless-os"}, Settings()))
     assert preflight["access-control-allow-headers"] == "authorization, x-stainless-os"

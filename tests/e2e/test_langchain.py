@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import reduce
 from operator import add
 
@@ -13,6 +15,7 @@ from tests.e2e.conftest import USER_KEY
 from tests.fake_gemini import embed_values
 
 FLASH = "gemini-2.5-flash"
+GEMINI_3 = "gemini-3-pro-preview"
 
 
 def get_weather(city: str) -> str:
@@ -41,12 +44,14 @@ def test_invoke(chat, fake):
 
 
 def test_stream_chunks_concatenate_to_the_echo(chat):
-    chunks = list(chat.stream("tell me a story #fake:chunks=7"))
+    chunks = list(chat.stream("tell me a story #fake:chunks=7", stream_usage=True))
 
     assert all(isinstance(chunk, AIMessageChunk) for chunk in chunks)
     assert len([c for c in chunks if c.content]) == 7
     assert "".join(chunk.content for chunk in chunks) == "echo: tell me a story"
-    assert reduce(add, chunks).content == "echo: tell me a story"
+    merged = reduce(add, chunks)
+    assert merged.content == "echo: tell me a story"
+    assert merged.usage_metadata["input_tokens"] == 8
 
 
 def test_bind_tools_invoke_returns_parsed_tool_calls(chat):
@@ -72,19 +77,30 @@ def test_streamed_parallel_tool_calls_stay_distinct(chat):
     assert merged.response_metadata["finish_reason"] == "tool_calls"
 
 
-def test_tool_results_round_trip(chat, fake):
+@pytest.mark.parametrize(("model", "streamed"), [(FLASH, False), (GEMINI_3, False), (GEMINI_3, True)])
+def test_tool_results_round_trip(gw, fake, model, streamed):
+    chat = ChatOpenAI(base_url=f"{gw}/v1", api_key=USER_KEY, model=model, max_retries=0, timeout=10)
     bound = chat.bind_tools([get_weather, get_time])
-    question = HumanMessage("call get_weather city=Paris call get_time tz=UTC")
-    first = bound.invoke([question])
-    answers = [ToolMessage(content="sunny" if c["name"] == "get_weather" else "12:00", tool_call_id=c["id"]) for c in first.tool_calls]
+    text = "call get_weather city=Paris call get_time tz=UTC"
+    question = HumanMessage(text)
+    first = reduce(add, bound.stream([question])) if streamed else bound.invoke([question])
+    # Answered in the reverse order; Gemini gets them back in call order.
+    answers = [ToolMessage(content="sunny" if c["name"] == "get_weather" else "12:00", tool_call_id=c["id"])
+               for c in reversed(first.tool_calls)]
 
     second = bound.invoke([question, first, *answers])
 
     assert second.content == 'result: {"output": "sunny"}'
-    assert fake.requests[-1]["json"]["contents"][2] == {"role": "user", "parts": [
-        {"functionResponse": {"name": "get_weather", "response": {"output": "sunny"}}},
-        {"functionResponse": {"name": "get_time", "response": {"output": "12:00"}}},
-    ]}
+    first_call = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+    if model == GEMINI_3:
+        first_call["thoughtSignature"] = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    assert fake.requests[-1]["json"]["contents"][1:] == [
+        {"role": "model", "parts": [first_call, {"functionCall": {"name": "get_time", "args": {"tz": "UTC"}}}]},
+        {"role": "user", "parts": [
+            {"functionResponse": {"name": "get_weather", "response": {"output": "sunny"}}},
+            {"functionResponse": {"name": "get_time", "response": {"output": "12:00"}}},
+        ]},
+    ]
 
 
 def test_embeddings(gw, fake):

@@ -6,13 +6,14 @@ import base64
 import hashlib
 import json
 import struct
+import time
 
 import httpx
 import openai
 import pytest
 
 from tests.e2e.conftest import USER_KEY, closed_port
-from tests.fake_gemini import MESSAGES, MODELS, embed_values
+from tests.fake_gemini import KEY_INVALID, MESSAGES, MODELS, embed_values
 
 FLASH = "gemini-2.5-flash"
 GEMINI_3 = "gemini-3-pro-preview"
@@ -148,6 +149,18 @@ def test_stream_chat_reassembles_and_reports_usage_only_when_asked(gw, fake, inc
     assert fake.requests[-1]["query"] == {"alt": "sse"}
 
 
+def test_stream_chunks_are_relayed_as_they_arrive(gw):
+    started = time.monotonic()
+    arrivals = [
+        time.monotonic() - started
+        for chunk in sdk(gw).chat.completions.create(model=FLASH, messages=user("tick #fake:delay=0.4 #fake:chunks=3"), stream=True)
+        if chunk.choices and chunk.choices[0].delta.content
+    ]
+    assert len(arrivals) == 3
+    # Nothing is buffered: the first words arrive long before the upstream stream ends (~0.8 s).
+    assert arrivals[0] < 0.3 and arrivals[-1] > 0.7
+
+
 def test_stream_error_event_mid_stream_raises_api_error(gw):
     stream = sdk(gw).chat.completions.create(model=FLASH, messages=user("boom #fake:midstream_error"), stream=True)
     received = []
@@ -267,7 +280,7 @@ def test_embeddings_base64_decodes_to_the_float_values(gw):
     packed = client.embeddings.create(model="gemini-embedding-001", input=texts, encoding_format="base64", dimensions=16)
 
     assert [f.embedding for f in floats.data] == [embed_values(t, 16) for t in texts]
-    for f, d, p in zip(floats.data, decoded.data, packed.data):
+    for f, d, p in zip(floats.data, decoded.data, packed.data, strict=True):
         assert d.embedding == pytest.approx(f.embedding, abs=1e-6)
         assert list(struct.unpack("<16f", base64.b64decode(p.embedding))) == pytest.approx(f.embedding, abs=1e-6)
 
@@ -328,6 +341,13 @@ def test_legacy_completion_text(gw):
         "usage": usage(tokens(len("once upon")), tokens(len("echo: once upon"))),
     }
     assert completion.id.startswith("cmpl-")
+
+
+def test_legacy_completion_several_prompts(gw, fake):
+    completion = sdk(gw).completions.create(model=FLASH, prompt=["first", "second", "third"])
+
+    assert [(c.index, c.text) for c in completion.choices] == [(0, "echo: first"), (1, "echo: second"), (2, "echo: third")]
+    assert len(generate_calls(fake)) == 3
 
 
 def test_legacy_completion_stream(gw):
@@ -501,11 +521,40 @@ def test_key_rotation_skips_and_rests_a_rate_limited_key(gateway, fake):
     assert seen == [["k1-e2e-key", "k2-e2e-key"], ["k2-e2e-key"], ["k2-e2e-key"]]
 
 
-def test_key_rotation_past_an_invalid_key(gateway, fake):
-    gw = gateway({"GEMINI_API_KEY": "bad-e2e-key,good-e2e-key", "AUTH_TOKEN": "tok-e2e"}, fresh=True)
+@pytest.mark.parametrize(("cooldown", "pause", "third"), [
+    ("300", 0, ["good-e2e-key"]),
+    ("0.2", 0.3, ["bad-e2e-key", "good-e2e-key"]),
+], ids=["resting", "rested"])
+def test_key_rotation_past_an_invalid_key(gateway, fake, cooldown, pause, third):
+    gw = gateway({"GEMINI_API_KEY": "bad-e2e-key,good-e2e-key", "AUTH_TOKEN": "tok-e2e", "KEY_COOLDOWN": cooldown}, fresh=True)
     fake.set_keys(valid=["good-e2e-key"])
-    sdk(gw, "tok-e2e").chat.completions.create(model=FLASH, messages=user("hi"))
-    assert [r["key"] for r in fake.requests] == ["bad-e2e-key", "good-e2e-key"]
+    client = sdk(gw, "tok-e2e")
+
+    seen = []
+    for _ in range(3):
+        client.chat.completions.create(model=FLASH, messages=user("hi"))
+        seen.append([r["key"] for r in fake.requests])
+        fake.requests.clear()
+        time.sleep(pause)
+    assert seen == [["bad-e2e-key", "good-e2e-key"], ["good-e2e-key"], third]
+
+
+# Gemini's answer to the first key → whether the gateway tries the next key.
+RETRYABLE = [(401, True), (403, True), (429, True), (500, True), (503, True), (504, True), (400, False), (404, False)]
+
+
+@pytest.mark.parametrize(("status", "retried"), RETRYABLE, ids=[str(status) for status, _ in RETRYABLE])
+def test_which_upstream_failures_move_on_to_the_next_key(gateway, fake, status, retried):
+    gw = gateway({"GEMINI_API_KEY": "x1-e2e-key,x2-e2e-key", "AUTH_TOKEN": "tok-e2e"}, fresh=True)
+    fake.script({"status": status})
+    client = sdk(gw, "tok-e2e")
+    if retried:
+        assert client.chat.completions.create(model=FLASH, messages=user("hi")).choices[0].message.content == "echo: hi"
+    else:
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(model=FLASH, messages=user("hi"))
+        assert caught.value.status_code == status
+    assert [r["key"] for r in fake.requests] == ["x1-e2e-key", "x2-e2e-key"][: 2 if retried else 1]
 
 
 def test_max_attempts_bounds_the_retries(gateway, fake):
@@ -537,17 +586,22 @@ def test_cors_preflight(gw):
     }
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "status"), [
-    ("POST", "/v1/chat/completions", {"Authorization": f"Bearer {USER_KEY}"}, 200),
-    ("GET", "/v1/models", {"Authorization": f"Bearer {USER_KEY}"}, 200),
-    ("POST", "/v1/chat/completions", {}, 401),
-    ("GET", "/v1/nowhere", {}, 404),
-    ("POST", "/v1/chat/completions", {"Authorization": f"Bearer {USER_KEY}", "x-fake": "1"}, 502),
+KEY_HEADER = {"Authorization": f"Bearer {USER_KEY}"}
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "text", "status"), [
+    ("POST", "/v1/chat/completions", KEY_HEADER, "hi", 200),
+    ("POST", "/v1/chat/completions", KEY_HEADER, "hi #fake:chunks=2", 200),
+    ("GET", "/v1/models", KEY_HEADER, None, 200),
+    ("POST", "/v1/chat/completions", {}, "hi", 401),
+    ("GET", "/v1/nowhere", {}, None, 404),
+    ("GET", "/v1/chat/completions", KEY_HEADER, None, 405),
+    ("POST", "/v1/chat/completions", KEY_HEADER, "#fake:status=500", 502),
+    ("POST", "/v1/chat/completions", KEY_HEADER, "#fake:status=429", 429),
 ])
-def test_cors_header_on_normal_and_error_answers(gw, method, path, headers, status):
-    body = {"model": FLASH, "messages": user("#fake:status=500" if "x-fake" in headers else "hi")}
-    response = httpx.request(method, f"{gw}{path}", headers={"Origin": "https://app.example", **headers},
-                             json=body if method == "POST" else None, timeout=10)
+def test_cors_header_on_normal_and_error_answers(gw, method, path, headers, text, status):
+    body = {"model": FLASH, "messages": user(text), "stream": "chunks" in text} if text else None
+    response = httpx.request(method, f"{gw}{path}", headers={"Origin": "https://app.example", **headers}, json=body, timeout=10)
     assert response.status_code == status
     assert response.headers["access-control-allow-origin"] == "*"
 
@@ -562,3 +616,150 @@ def test_cors_restricted_origins(gateway):
     assert "access-control-allow-origin" not in refused.headers
     assert "access-control-allow-origin" not in preflight.headers
     assert "origin" in allowed.headers["vary"].lower()
+
+
+# ---- stream edge cases ---------------------------------------------------------------------------
+
+
+def test_stream_thinking_arrives_as_reasoning_content_deltas(gw):
+    chunks = list(sdk(gw).chat.completions.create(model=FLASH, messages=user("ponder #fake:thinking #fake:chunks=3"), stream=True))
+
+    reasoning = "".join((c.choices[0].delta.model_extra or {}).get("reasoning_content", "") for c in chunks if c.choices)
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert (reasoning, content) == ("**Thinking** about: ponder", "echo: ponder")
+
+
+def test_stream_two_interleaved_candidates(gw, fake):
+    def event(index: int, text: str, finish: str | None = None) -> dict:
+        candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "index": index}
+        if finish:
+            candidate["finishReason"] = finish
+        return {"candidates": [candidate], "modelVersion": FLASH}
+
+    fake.script({"sse": [event(1, "B1"), event(0, "A1"), event(0, "A2", "STOP"), event(1, "B2", "MAX_TOKENS")]})
+    chunks = list(sdk(gw).chat.completions.create(model=FLASH, messages=user("two"), n=2, stream=True))
+
+    choices: dict[int, list] = {}
+    for chunk in chunks:
+        for choice in chunk.choices:
+            text, finish = choices.setdefault(choice.index, ["", None])
+            choices[choice.index] = [text + (choice.delta.content or ""), finish or choice.finish_reason]
+    assert choices == {0: ["A1A2", "stop"], 1: ["B1B2", "length"]}
+    # Both choices are opened (role chunk) in index order before any content arrives.
+    assert [(c.choices[0].index, c.choices[0].delta.role) for c in chunks[:2]] == [(0, "assistant"), (1, "assistant")]
+
+
+def test_unicode_survives_every_chunking(gw):
+    text = "héllo 🌍 世界 — ✓"
+    for chunks in (1, 3, 20):
+        streamed = sdk(gw).chat.completions.create(model=FLASH, messages=user(f"{text} #fake:chunks={chunks}"), stream=True)
+        assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices).rstrip(".") == f"echo: {text}"
+
+
+@pytest.mark.parametrize(("directive", "code"), [
+    ("#fake:cut", "upstream_error"),
+    ("#fake:garbage", "upstream_error"),
+    ("#fake:midstream_error", "rate_limit_exceeded"),
+])
+def test_broken_upstream_streams_end_with_an_error_event(gw, directive, code):
+    stream = sdk(gw).chat.completions.create(model=FLASH, messages=user(f"story {directive}"), stream=True)
+    with pytest.raises(openai.APIError) as caught:
+        list(stream)
+    assert caught.value.body["code"] == code
+
+
+def test_upstream_timeout_mid_stream_ends_with_an_error_event(gateway):
+    gw = gateway({"REQUEST_TIMEOUT": "0.3"})
+    received = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in sdk(gw).chat.completions.create(model=FLASH, messages=user("slow #fake:delay=2 #fake:chunks=3"), stream=True):
+            received.append(chunk.choices[0].delta.content or "")
+    assert "".join(received) != ""
+    assert caught.value.body["code"] == "upstream_timeout"
+
+
+def test_blocked_prompt_is_a_refusal(gw):
+    client = sdk(gw)
+    whole = client.chat.completions.create(model=FLASH, messages=user("bad #fake:block"), n=2)
+    streamed = list(client.chat.completions.create(model=FLASH, messages=user("bad #fake:block"), stream=True))
+
+    refusal = "Gemini blocked the prompt (blockReason: SAFETY). Flagged: dangerous_content: high."
+    assert [c.to_dict() for c in whole.choices] == [
+        {"index": i, "message": {"role": "assistant", "content": None, "refusal": refusal}, "logprobs": None,
+         "finish_reason": "content_filter"} for i in range(2)
+    ]
+    assert "".join(c.choices[0].delta.refusal or "" for c in streamed if c.choices) == refusal
+    assert streamed[-1].choices[0].finish_reason == "content_filter"
+
+
+def test_max_tokens_finish_is_length(gw):
+    completion = sdk(gw).chat.completions.create(model=FLASH, messages=user("long #fake:max_tokens"), max_tokens=5)
+    assert completion.choices[0].finish_reason == "length"
+
+
+def test_streamed_request_retries_on_the_next_key_before_the_first_byte(gateway, fake):
+    gw = gateway({"GEMINI_API_KEY": "s1-e2e-key,s2-e2e-key", "AUTH_TOKEN": "tok-e2e"}, fresh=True)
+    fake.set_keys(rate_limited=["s1-e2e-key"])
+    chunks = list(sdk(gw, "tok-e2e").chat.completions.create(model=FLASH, messages=user("retry me"), stream=True))
+
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: retry me"
+    assert [r["key"] for r in fake.requests] == ["s1-e2e-key", "s2-e2e-key"]
+
+
+@pytest.mark.parametrize(("scripted", "status", "code"), [
+    ({"json": "not a response"}, 502, "upstream_error"),
+    ({"json": {"candidates": []}}, 502, "upstream_error"),
+    ({"json": {"error": {"code": 503, "message": "busy", "status": "UNAVAILABLE"}}}, 503, "service_unavailable"),
+    ({"status": 429, "json": {"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}}}, 429, "rate_limit_exceeded"),
+    ({"status": 400, "json": KEY_INVALID}, 401, "invalid_api_key"),
+    ({"status": 402, "json": {"error": {"code": 402, "message": "no credits"}}}, 429, "insufficient_quota"),
+])
+def test_odd_upstream_answers(gw, fake, scripted, status, code):
+    fake.script({"status": 200, **scripted})
+    with pytest.raises(openai.APIStatusError) as caught:
+        sdk(gw).chat.completions.create(model=FLASH, messages=user("hi"))
+    assert (caught.value.status_code, caught.value.body["code"]) == (status, code)
+
+
+# ---- settings and routes -------------------------------------------------------------------------
+
+
+DEFAULTS = {"safetySettings": SAFETY_OFF, "generationConfig": {"thinkingConfig": {"includeThoughts": True}}}
+
+
+@pytest.mark.parametrize(("env", "model", "path_model", "extra"), [
+    ({}, "gpt-4o", "gemini-flash-latest", DEFAULTS),
+    ({"MODEL_ALIASES": "gpt-4o=gemini-2.5-pro"}, "gpt-4o", "gemini-2.5-pro", DEFAULTS),
+    ({"DEFAULT_MODEL": "models/gemma-3-27b-it", "SAFETY_THRESHOLD": "default"}, "claude-3", "gemma-3-27b-it", {}),
+    ({"INCLUDE_THOUGHTS": "false", "SAFETY_THRESHOLD": "block_only_high"}, FLASH, FLASH,
+     {"safetySettings": [{**s, "threshold": "BLOCK_ONLY_HIGH"} for s in SAFETY_OFF]}),
+], ids=["default-model", "alias", "default-model-setting", "thoughts-off"])
+def test_settings_shape_the_upstream_request(gateway, fake, env, model, path_model, extra):
+    sdk(gateway(env)).chat.completions.create(model=model, messages=user("hi"))
+    assert (fake.requests[-1]["path"], fake.requests[-1]["json"]) == (
+        f"/v1beta/models/{path_model}:generateContent",
+        {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], **extra},
+    )
+
+
+def test_routes_without_the_v1_prefix(gw):
+    client = openai.OpenAI(base_url=gw, api_key=USER_KEY, max_retries=0, timeout=10)
+    assert client.chat.completions.create(model=FLASH, messages=user("no prefix")).choices[0].message.content == "echo: no prefix"
+    assert client.models.retrieve(FLASH).id == FLASH
+
+
+def test_landing_page(gw):
+    page = httpx.get(gw, timeout=10)
+    head = httpx.head(gw, timeout=10)
+    assert (page.status_code, page.headers["content-type"]) == (200, "text/plain; charset=utf-8")
+    assert page.text.startswith("Gemini OpenAI-compatible gateway: running.\n")
+    assert "pass-through" in page.text
+    assert (head.status_code, head.content) == (200, b"")
+
+
+def test_invalid_setting_answers_500_naming_the_variable(gateway, fake):
+    with pytest.raises(openai.InternalServerError) as caught:
+        sdk(gateway({"MAX_BODY_BYTES": "lots"})).chat.completions.create(model=FLASH, messages=user("hi"))
+    assert caught.value.body["code"] == "gateway_misconfigured"
+    assert caught.value.body["message"].startswith("MAX_BODY_BYTES: ")
+    assert fake.requests == []

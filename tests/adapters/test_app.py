@@ -1,0 +1,159 @@
+"""The ASGI app in process, with Gemini replaced by an `httpx.MockTransport`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import httpx
+import pytest
+
+from adapters.app import Gateway
+from core.config import Settings
+
+
+async def call(app, method: str, path: str, *, headers=(), body: bytes = b"", query: bytes = b""):
+    """Drive an ASGI app once; returns (status, headers dict, body bytes)."""
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(3600)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "http_version": "1.1",
+             "headers": [(k.encode(), v.encode()) for k, v in headers]}
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, content
+
+
+def gemini_text(text: str = "hi") -> dict:
+    return {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}, "modelVersion": "gemini-2.5-flash"}
+
+
+CHAT = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}).encode()
+
+
+@pytest.fixture
+def upstream():
+    seen: list[httpx.Request] = []
+    answers: list = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = answers.pop(0) if answers else httpx.Response(200, json=gemini_text())
+        return answer(request) if callable(answer) else answer
+
+    handle.seen, handle.answers = seen, answers
+    return handle
+
+
+def gateway(upstream, **settings) -> Gateway:
+    return Gateway(Settings(**settings), transport=httpx.MockTransport(upstream))
+
+
+def test_the_clients_key_goes_upstream_in_the_header_and_nothing_else_does(upstream):
+    status, headers, body = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions",
+                                             headers=[("authorization", "Bearer AIza-client")], body=CHAT))
+    assert status == 200 and json.loads(body)["choices"][0]["message"]["content"] == "hi"
+    [request] = upstream.seen
+    assert str(request.url) == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+    assert request.headers["x-goog-api-key"] == "AIza-client"
+    assert "authorization" not in request.headers and "key" not in request.url.params
+    assert headers["content-type"] == "application/json" and headers["access-control-allow-origin"] == "*"
+
+
+def test_server_keys_replace_the_token_which_never_goes_upstream(upstream):
+    app = gateway(upstream, api_keys=("AIza-server",), auth_tokens=("secret-token",))
+    status, _, _ = asyncio.run(call(app, "POST", "/v1/chat/completions", headers=[("authorization", "Bearer secret-token")], body=CHAT))
+    assert status == 200
+    [request] = upstream.seen
+    assert request.headers["x-goog-api-key"] == "AIza-server"
+    assert "secret-token" not in str(request.headers) + str(request.url) + request.content.decode()
+
+
+def test_the_app_keeps_working_across_event_loops_as_warm_serverless_invocations_do(upstream):
+    app = gateway(upstream)
+    for _ in range(3):  # each asyncio.run is a new loop, like a Mangum invocation
+        status, _, _ = asyncio.run(call(app, "POST", "/chat/completions", headers=[("authorization", "Bearer k")], body=CHAT))
+        assert status == 200
+    assert len(upstream.seen) == 3
+
+
+def test_a_rate_limited_key_is_skipped_for_the_next(upstream):
+    upstream.answers.append(httpx.Response(429, json={"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
+                                                                  "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "20s"}]}}))
+    app = gateway(upstream)
+    status, _, _ = asyncio.run(call(app, "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k1,k2")], body=CHAT))
+    assert status == 200
+    assert [r.headers["x-goog-api-key"] for r in upstream.seen] == ["k1", "k2"]
+    asyncio.run(call(app, "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k1,k2")], body=CHAT))
+    assert upstream.seen[-1].headers["x-goog-api-key"] == "k2"  # k1 rests for Gemini's 20 s
+
+
+def test_a_network_failure_mid_stream_ends_with_an_error_event(upstream):
+    async def body():
+        yield b'data: {"candidates":[{"content":{"parts":[{"text":"par"}]}}]}\r\n\r\n'
+        raise httpx.ReadError("connection reset")
+
+    upstream.answers.append(httpx.Response(200, content=body(), headers={"content-type": "text/event-stream"}))
+    request = json.dumps({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode()
+    status, headers, content = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions",
+                                                headers=[("authorization", "Bearer k")], body=request))
+    assert status == 200 and headers["content-type"].startswith("text/event-stream")
+    events = [block[len(b"data: "):] for block in content.split(b"\n\n") if block]
+    assert json.loads(events[1])["choices"][0]["delta"] == {"content": "par"}
+    assert json.loads(events[-2])["error"] == {"message": "Could not reach Gemini at https://generativelanguage.googleapis.com: ReadError.",
+                                               "type": "server_error", "param": None, "code": "upstream_error"}
+    assert events[-1] == b"[DONE]"
+
+
+@pytest.fixture
+def log_lines(caplog, monkeypatch):
+    """The gateway's log lines, captured (its logger does not propagate outside tests)."""
+    monkeypatch.setattr(logging.getLogger("gateway"), "propagate", True)
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        yield lambda: [r.getMessage() for r in caplog.records if r.name == "gateway"]
+
+
+def test_a_bug_is_a_clean_500_with_one_log_line_and_no_traceback(upstream, log_lines, monkeypatch):
+    import core.exchange
+
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(core.exchange, "chat_response_from_gemini", broken)
+    status, _, body = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")], body=CHAT))
+    error = json.loads(body)["error"]
+    assert status == 500 and error["type"] == "server_error" and "Traceback" not in body.decode()
+    [line] = [json.loads(text) for text in log_lines()]
+    assert line["status"] == 500 and line["exception"].startswith("KeyError: 'surprise' (test_app.py:")
+    assert error["message"].startswith(f"Internal gateway error (request id {line['request_id']})")
+
+
+def test_the_log_line(upstream, log_lines):
+    asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer AIza-secret")],
+                     body=CHAT, query=b"key=AIza-secret"))
+    [line] = log_lines()
+    fields = json.loads(line)
+    assert "AIza-secret" not in line
+    assert {k: fields[k] for k in ("method", "path", "route", "model", "stream", "status", "attempts")} == {
+        "method": "POST", "path": "/v1/chat/completions", "route": "chat", "model": "gemini-2.5-flash", "stream": False,
+        "status": 200, "attempts": 1}
+    assert fields["usage"] == {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    assert isinstance(fields["ms"], float) and len(fields["request_id"]) == 24
+
+
+def test_a_misconfigured_deployment_answers_with_the_variable_to_fix(upstream):
+    app = Gateway(env={"REQUEST_TIMEOUT": "soon"}, transport=httpx.MockTransport(upstream))
+    status, _, body = asyncio.run(call(app, "GET", "/v1/models", headers=[("authorization", "Bearer k")]))
+    assert status == 500 and json.loads(body)["error"]["message"].startswith("REQUEST_TIMEOUT:")
+    assert upstream.seen == []
