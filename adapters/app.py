@@ -104,11 +104,9 @@ class _Request:
             await self._error(error)
         except _ClientGone:
             self.log.update(status=499, disconnected=True)
-        except Exception as exc:  # a bug: one log line, a clean 500, never a traceback to the client
+        except Exception as exc:
             level = logging.ERROR
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
-            await self._error(GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details."))
+            await self._error(self._internal_error(exc))
         finally:
             self.log["ms"] = round((time.monotonic() - began) * 1000, 1)
             log_request(self.log, self.secrets, level=level)
@@ -151,11 +149,9 @@ class _Request:
     async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
         requests = exchange.requests()
         while requests:
-            calls = [upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests]
-            responses = [await self._unless_gone(calls[0], watch)] if len(calls) == 1 else list(
-                await self._unless_gone(asyncio.gather(*calls), watch)
-            )
-            requests = exchange.feed(responses)
+            calls = (upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests)
+            responses = await self._unless_gone(asyncio.gather(*calls), watch)
+            requests = exchange.feed(list(responses))
         result = exchange.result()
         if isinstance(result, dict) and isinstance(result.get("usage"), dict):
             self.log["usage"] = _usage_summary(result["usage"])
@@ -189,13 +185,14 @@ class _Request:
                     break
             tail = translator.close()
         except Exception as exc:
-            error = error_from_httpx(exc, upstream.settings)
-            if error is None:
-                frame = traceback.extract_tb(exc.__traceback__)[-1]
-                self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
-                error = GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details.")
-            tail = translator.fail(error)
+            tail = translator.fail(error_from_httpx(exc, upstream.settings) or self._internal_error(exc))
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    def _internal_error(self, exc: BaseException) -> GatewayError:
+        """A bug: one log line naming where it happened, a clean 500, never a traceback to the client."""
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
+        return GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details.")
 
     @staticmethod
     async def _unless_gone(awaitable: Any, watch: Any) -> Any:

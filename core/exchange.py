@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .catalog import list_models_request, model_from_gemini, models_page, retrieve_model_request
-from .chat import ChatPlan, chat_request_to_gemini
+from .chat import chat_request_to_gemini
 from .chat_response import chat_response_from_gemini
-from .completions import CompletionPlan, CompletionStream, completion_request_to_gemini, completion_response_from_gemini
+from .completions import CompletionStream, completion_request_to_gemini, completion_response_from_gemini
 from .config import Settings
 from .embeddings import EmbeddingsPlan, embeddings_request_to_gemini, embeddings_response_from_gemini
 from .errors import UpstreamError
@@ -62,11 +62,19 @@ class Exchange:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
 
-class ChatExchange(Exchange):
-    def __init__(self, plan: ChatPlan, stamp: Stamp) -> None:
+class _GenerateExchange(Exchange):
+    """Chat and legacy completions: `generateContent` calls, answered whole or streamed."""
+
+    id_prefix = ""
+
+    def __init__(self, plan: Any, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
-        self.completion_id = f"chatcmpl-{stamp.token}"
+        self.completion_id = f"{self.id_prefix}-{stamp.token}"
         self.created = stamp.created
+
+
+class ChatExchange(_GenerateExchange):
+    id_prefix = "chatcmpl"
 
     def requests(self) -> list[UpstreamRequest]:
         return [self.plan.upstream()]
@@ -78,11 +86,8 @@ class ChatExchange(Exchange):
         return ChatStream(self.plan, completion_id=self.completion_id, created=self.created)
 
 
-class CompletionExchange(Exchange):
-    def __init__(self, plan: CompletionPlan, stamp: Stamp) -> None:
-        self.plan, self.model, self.stream = plan, plan.model, plan.stream
-        self.completion_id = f"cmpl-{stamp.token}"
-        self.created = stamp.created
+class CompletionExchange(_GenerateExchange):
+    id_prefix = "cmpl"
 
     def requests(self) -> list[UpstreamRequest]:
         return self.plan.upstream()

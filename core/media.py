@@ -31,28 +31,40 @@ _BASE64_DELETE = bytes(_BASE64_ALPHABET)
 _FILES_URI = "https://generativelanguage.googleapis.com/v1beta/"
 
 
-def content_to_parts(content: Any, param: str, *, allow_refusal: bool = False) -> list[dict[str, Any]]:
-    """A user or assistant `content` (string, array of parts, or null) as Gemini parts."""
+def content_to_parts(
+    content: Any, param: str, *, allow_refusal: bool = False, text_only: bool = False
+) -> list[dict[str, Any]]:
+    """A message `content` (string, array of parts, or null) as Gemini parts.
+
+    `text_only` is for system, developer and tool messages, which carry text parts only.
+    """
     if content is None:
         return []
     if isinstance(content, str):
         return [{"text": content}] if content else []
     if not isinstance(content, list):
-        raise InvalidRequestError(f"'{param}' must be a string or an array of content parts.", param=param, code="invalid_type")
+        what = "text parts" if text_only else "content parts"
+        raise InvalidRequestError(f"'{param}' must be a string or an array of {what}.", param=param, code="invalid_type")
     parts = []
     for index, item in enumerate(content):
         item_param = join_param(param, index)
-        part = _part(require_dict(item, item_param), item_param, allow_refusal)
+        part = _part(require_dict(item, item_param), item_param, allow_refusal, text_only)
         if part is not None:
             parts.append(part)
     return parts
 
 
-def _part(item: dict[str, Any], param: str, allow_refusal: bool) -> dict[str, Any] | None:
+def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool) -> dict[str, Any] | None:
     kind = get_str(item, "type", param, required=True)
     if kind == "text":
         text = get_str(item, "text", param, required=True)
         return {"text": text} if text else None
+    if text_only:
+        raise InvalidRequestError(
+            f"'{param}.type' must be 'text': system, developer and tool messages carry text only (got {kind!r}).",
+            param=f"{param}.type",
+            code="invalid_value",
+        )
     if kind == "image_url":
         image = item.get("image_url")
         # Some clients send the URL string directly instead of {"url": ...}.

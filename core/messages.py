@@ -170,27 +170,7 @@ def _required_content(message: dict[str, Any], prefix: str) -> Any:
 
 def _text_parts(message: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
     """A system, developer or tool message's content: a string or an array of text parts."""
-    content = _required_content(message, prefix)
-    param = join_param(prefix, "content")
-    if isinstance(content, str):
-        return [{"text": content}] if content else []
-    if not isinstance(content, list):
-        raise InvalidRequestError(f"'{param}' must be a string or an array of text parts.", param=param, code="invalid_type")
-    parts = []
-    for index, item in enumerate(content):
-        item_param = join_param(param, index)
-        item = require_dict(item, item_param)
-        kind = get_str(item, "type", item_param, required=True)
-        if kind != "text":
-            raise InvalidRequestError(
-                f"'{item_param}.type' must be 'text' in a {message.get('role')} message, got {kind!r}.",
-                param=f"{item_param}.type",
-                code="invalid_value",
-            )
-        text = get_str(item, "text", item_param, required=True)
-        if text:
-            parts.append({"text": text})
-    return parts
+    return media.content_to_parts(_required_content(message, prefix), join_param(prefix, "content"), text_only=True)
 
 
 def _arguments(arguments: Any, param: str) -> dict[str, Any]:
