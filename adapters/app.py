@@ -12,31 +12,26 @@ import asyncio
 import logging
 import os
 import time
-import traceback
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from core.auth import presented_credential, upstream_keys
 from core.config import Settings, settings_from_env
-from core.errors import GatewayError, RequestTooLargeError
+from core.errors import GatewayError, body_too_large, internal_error
 from core.exchange import Exchange, Stamp, prepare
 from core.jsontext import dumps_bytes, parse_request_body
 from core.routing import Route, cors_headers, landing_page, preflight_headers, route
+from core.sse import RESPONSE_HEADERS as SSE_HEADERS
 from core.stream import GeminiStream
+from core.usage import usage_summary
 
-from .logs import configure, log_request
+from .logs import configure, describe_exception, log_request
 from .upstream import Attempts, Upstream, error_from_httpx
 
 __all__ = ["Gateway", "app"]
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-
-_SSE_HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),  # nginx and similar proxies: do not buffer the stream
-]
 
 
 class _ClientGone(Exception):
@@ -154,7 +149,7 @@ class _Request:
             requests = exchange.feed(list(responses))
         result = exchange.result()
         if isinstance(result, dict) and isinstance(result.get("usage"), dict):
-            self.log["usage"] = _usage_summary(result["usage"])
+            self.log["usage"] = usage_summary(result["usage"])
         await self._respond(200, dumps_bytes(result), [("content-type", "application/json")])
 
     async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
@@ -163,7 +158,7 @@ class _Request:
         response = await self._unless_gone(upstream.open_stream(request, keys, attempts, model=exchange.model), watch)
         translator = exchange.open_stream()
         try:
-            await self._start(200, [], extra=_SSE_HEADERS)
+            await self._start(200, list(SSE_HEADERS))
             await self._unless_gone(self._relay(response, translator, upstream), watch)
         except _ClientGone:
             self.log["disconnected"] = True
@@ -173,7 +168,7 @@ class _Request:
             if translator.error is not None:
                 self.log["stream_error"] = translator.error.code
             if translator.usage:
-                self.log["usage"] = _usage_summary(translator.usage)
+                self.log["usage"] = usage_summary(translator.usage)
 
     async def _relay(self, response: Any, translator: GeminiStream, upstream: Upstream) -> None:
         try:
@@ -190,9 +185,8 @@ class _Request:
 
     def _internal_error(self, exc: BaseException) -> GatewayError:
         """A bug: one log line naming where it happened, a clean 500, never a traceback to the client."""
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        self.log["exception"] = f"{type(exc).__name__}: {exc} ({os.path.basename(frame.filename)}:{frame.lineno})"
-        return GatewayError(f"Internal gateway error (request id {self.id}); the gateway's log has the details.")
+        self.log["exception"] = describe_exception(exc)
+        return internal_error(self.id)
 
     @staticmethod
     async def _unless_gone(awaitable: Any, watch: Any) -> Any:
@@ -215,7 +209,7 @@ class _Request:
     async def _read_body(self, limit: int) -> bytes:
         declared = self.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise _too_large(limit)
+            raise body_too_large(limit)
         chunks, size = [], 0
         while True:
             message = await self.receive()
@@ -225,7 +219,7 @@ class _Request:
             if chunk:
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(limit)
+                    raise body_too_large(limit)
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -243,22 +237,11 @@ class _Request:
         await self._start(status, [*headers, ("content-length", str(len(body)))], cors=cors)
         await self._send({"type": "http.response.body", "body": body})
 
-    async def _start(self, status: int, headers: list[tuple[str, str]], *, cors: bool = True, extra: list = ()) -> None:
+    async def _start(self, status: int, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
         self.started = True
         all_headers = [*headers, *(self.cors if cors else ()), ("x-request-id", self.id)]
         encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in all_headers]
-        await self._send({"type": "http.response.start", "status": status, "headers": [*extra, *encoded]})
-
-
-def _too_large(limit: int) -> RequestTooLargeError:
-    return RequestTooLargeError(
-        f"The request body is larger than this gateway accepts ({limit} bytes, MAX_BODY_BYTES). "
-        "Send large files by URL (Gemini fetches http(s) URLs itself) or raise MAX_BODY_BYTES."
-    )
-
-
-def _usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
-    return {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens") if usage.get(key) is not None}
+        await self._send({"type": "http.response.start", "status": status, "headers": encoded})
 
 
 app = Gateway()

@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from core.config import Settings
-from core.errors import GatewayError, GatewayTimeoutError, UpstreamError, error_from_gemini
+from core.errors import (
+    GatewayError,
+    UpstreamError,
+    error_from_gemini,
+    upstream_not_json,
+    upstream_timeout,
+    upstream_unreachable,
+)
 from core.jsontext import dumps_bytes
 from core.keys import KeyPool, should_retry
 from core.upstream import UpstreamRequest
 
-__all__ = ["Upstream", "Attempts"]
-
-USER_AGENT = "gemini-openai-gateway"
+__all__ = ["Attempts", "Upstream", "error_from_httpx"]
 
 
 @dataclass
@@ -53,9 +58,7 @@ class Upstream:
 
             timeout = httpx.Timeout(self.settings.request_timeout, connect=self.settings.connect_timeout)
             limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30)
-            self._slot = _ClientSlot(loop, httpx.AsyncClient(
-                timeout=timeout, limits=limits, transport=self._transport, headers={"user-agent": USER_AGENT}
-            ))
+            self._slot = _ClientSlot(loop, httpx.AsyncClient(timeout=timeout, limits=limits, transport=self._transport))
         return self._slot.client
 
     async def aclose(self) -> None:
@@ -69,14 +72,14 @@ class Upstream:
         async def once(client: Any, key: str) -> Any:
             response = await client.request(
                 request.method, request.url(self.settings.gemini_base_url),
-                content=None if request.body is None else dumps_bytes(request.body), headers=_headers(key, request),
+                content=None if request.body is None else dumps_bytes(request.body), headers=request.headers(key),
             )
             if response.status_code != 200:
                 raise error_from_gemini(response.status_code, response.content, model=model)
             try:
                 return json.loads(response.content)
             except ValueError:
-                raise UpstreamError("Gemini answered HTTP 200 with a body that is not JSON.") from None
+                raise upstream_not_json() from None
 
         return await self._rotate(once, keys, attempts)
 
@@ -86,7 +89,7 @@ class Upstream:
         async def once(client: Any, key: str) -> Any:
             built = client.build_request(
                 request.method, request.url(self.settings.gemini_base_url),
-                content=dumps_bytes(request.body), headers=_headers(key, request),
+                content=dumps_bytes(request.body), headers=request.headers(key),
             )
             response = await client.send(built, stream=True)
             if response.status_code != 200:
@@ -121,26 +124,14 @@ class Upstream:
         raise UpstreamError("No Gemini API key to call with.")
 
 
-def _headers(key: str, request: UpstreamRequest) -> dict[str, str]:
-    headers = {"x-goog-api-key": key}
-    if request.body is not None:
-        headers["content-type"] = "application/json"
-    if request.stream:
-        # Compressed event streams arrive in bursts; ask for the bytes as Gemini writes them.
-        headers["accept-encoding"] = "identity"
-    return headers
-
-
 def error_from_httpx(exc: BaseException, settings: Settings) -> GatewayError | None:
     """httpx's exception tree as the gateway error the client sees (never with the key); None if not httpx's."""
     import httpx
 
     if isinstance(exc, httpx.TimeoutException):
-        what = "connect to" if isinstance(exc, httpx.ConnectTimeout) else "get an answer from"
-        limit = settings.connect_timeout if isinstance(exc, httpx.ConnectTimeout) else settings.request_timeout
-        return GatewayTimeoutError(f"Could not {what} Gemini within {limit:g} s ({type(exc).__name__}).")
-    if isinstance(exc, httpx.TransportError):
-        return UpstreamError(f"Could not reach Gemini at {settings.gemini_base_url}: {type(exc).__name__}.")
+        connecting = isinstance(exc, httpx.ConnectTimeout)
+        seconds = settings.connect_timeout if connecting else settings.request_timeout
+        return upstream_timeout(seconds, type(exc).__name__, connecting=connecting)
     if isinstance(exc, httpx.HTTPError):
-        return UpstreamError(f"Calling Gemini failed: {type(exc).__name__}.")
+        return upstream_unreachable(settings.gemini_base_url, type(exc).__name__)
     return None

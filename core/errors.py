@@ -36,7 +36,12 @@ __all__ = [
     "RequestTooLargeError",
     "ServiceUnavailableError",
     "UpstreamError",
+    "body_too_large",
     "error_from_gemini",
+    "internal_error",
+    "upstream_not_json",
+    "upstream_timeout",
+    "upstream_unreachable",
 ]
 
 
@@ -215,6 +220,34 @@ def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None
     if cls is UpstreamError:
         return UpstreamError(f"Gemini error {status}: {message}")
     return cls(message)
+
+
+# The shells' own failures, worded once for the Python and the JavaScript shell alike.
+
+
+def body_too_large(limit: int) -> RequestTooLargeError:
+    return RequestTooLargeError(
+        f"The request body is larger than this gateway accepts ({limit} bytes, MAX_BODY_BYTES). "
+        "Send large files by URL (Gemini fetches http(s) URLs itself) or raise MAX_BODY_BYTES."
+    )
+
+
+def upstream_not_json() -> UpstreamError:
+    return UpstreamError("Gemini answered HTTP 200 with a body that is not JSON.")
+
+
+def upstream_timeout(seconds: float, cause: str, *, connecting: bool = False) -> GatewayTimeoutError:
+    what = "connect to" if connecting else "get an answer from"
+    return GatewayTimeoutError(f"Could not {what} Gemini within {seconds:g} s ({cause}).")
+
+
+def upstream_unreachable(base_url: str, cause: str) -> UpstreamError:
+    return UpstreamError(f"Could not reach Gemini at {base_url}: {cause}.")
+
+
+def internal_error(request_id: str) -> GatewayError:
+    """A bug's answer to the client: a clean 500 pointing at the log line, never a traceback."""
+    return GatewayError(f"Internal gateway error (request id {request_id}); the gateway's log has the details.")
 
 
 def _error_object(body: bytes | str | Any) -> dict[str, Any]:

@@ -12,9 +12,15 @@ from typing import Any
 
 from .jsontext import dumps
 
-__all__ = ["DONE", "SSEDecoder", "encode_event"]
+__all__ = ["DONE", "RESPONSE_HEADERS", "SSEDecoder", "encode_event"]
 
 DONE = b"data: [DONE]\n\n"
+# The headers of a streamed answer; proxies such as nginx buffer an event stream unless told not to.
+RESPONSE_HEADERS = (
+    ("content-type", "text/event-stream; charset=utf-8"),
+    ("cache-control", "no-cache"),
+    ("x-accel-buffering", "no"),
+)
 
 
 def encode_event(value: Any) -> bytes:

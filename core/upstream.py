@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-__all__ = ["API_VERSION", "UpstreamRequest", "generate_request"]
+__all__ = ["API_VERSION", "USER_AGENT", "UpstreamRequest", "generate_request"]
 
 API_VERSION = "v1beta"
+USER_AGENT = "gemini-openai-gateway"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class UpstreamRequest:
     query: tuple[tuple[str, str], ...] = ()
     body: Any = None
     stream: bool = False
+
+    def headers(self, key: str) -> dict[str, str]:
+        """The request headers, with the Gemini key (which never goes in the URL or a log)."""
+        headers = {"x-goog-api-key": key, "user-agent": USER_AGENT}
+        if self.body is not None:
+            headers["content-type"] = "application/json"
+        if self.stream:
+            # Compressed event streams arrive in bursts; ask for the bytes as Gemini writes them.
+            headers["accept-encoding"] = "identity"
+        return headers
 
     def url(self, base_url: str) -> str:
         """The full URL under `base_url` (e.g. `https://generativelanguage.googleapis.com`)."""

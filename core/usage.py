@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["add_usage", "usage_from_gemini"]
+__all__ = ["add_usage", "usage_from_gemini", "usage_summary"]
 
 
 def usage_from_gemini(meta: Any) -> dict[str, Any] | None:
@@ -51,3 +51,8 @@ def add_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, A
     if a is None or b is None:
         return a or b
     return {key: add_usage(value, b.get(key)) if isinstance(value, dict) else value + b.get(key, 0) for key, value in a.items()}
+
+
+def usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
+    """The three totals a log line carries."""
+    return {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens") if usage.get(key) is not None}

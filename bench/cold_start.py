@@ -1,0 +1,137 @@
+"""Cold start per platform entry: process start → first chat answer, against `python -c pass`.
+
+    python -m bench.cold_start [--runs 5]
+
+Each platform's real runtime is started fresh (as tests/platforms does) in front of a fake Gemini
+on loopback, and timed until its first `POST /v1/chat/completions` returns 200. The figures are
+medians over the runs, each also printed as a ratio to a bare interpreter start measured in the
+same run: these machines are shared and noisy, and only the ratios travel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.fake_gemini import FakeGemini, serve_in_thread
+from tests.platforms import fc
+from tests.platforms.runtimes import ROOT, environment, free_port, python
+
+CHAT = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "cold"}]}
+HEADERS = {"authorization": "Bearer AIzaColdStartBench"}
+
+
+def first_answer(command: list[str], url: str, env: dict[str, str], cwd=ROOT) -> float:
+    """Seconds from spawning `command` until `url` answers a chat completion with 200."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while True:
+            try:
+                if httpx.post(f"{url}/v1/chat/completions", json=CHAT, headers=HEADERS, timeout=5).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}")
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait()
+
+
+def run_once(command: list[str], env: dict[str, str], cwd=ROOT) -> float:
+    """Seconds for a process that answers one chat completion and exits (it checks the 200 itself)."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+# A Lambda cold start: import the handler (Mangum, the app), then the first HTTP API invocation.
+LAMBDA_FIRST_INVOCATION = """
+import base64, json, sys
+event = json.load(open("tests/adapters/aws_events/http_api_v2.json"))
+event.update(rawPath="/v1/chat/completions", rawQueryString="", cookies=[], isBase64Encoded=False, body=sys.argv[1],
+             headers={"authorization": "Bearer AIzaColdStartBench", "content-type": "application/json"})
+event["requestContext"]["http"].update(method="POST", path="/v1/chat/completions")
+from adapters.aws_lambda import handler
+assert handler(event, None)["statusCode"] == 200
+"""
+
+
+def bare_interpreter() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+def platforms(fake_url: str) -> dict:
+    """name → a function that performs one cold start and returns its duration."""
+    def local():
+        port = free_port()
+        return first_answer([sys.executable, "-m", "adapters.local", "--port", str(port)], f"http://127.0.0.1:{port}",
+                            {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+
+    def vercel():
+        port = free_port()
+        env_dir = environment("vercel", "3.12", ["vercel-runtime==0.24.1", "-r", str(ROOT / "requirements.txt")])
+        entry = json.loads((ROOT / "vercel.json").read_text())["builds"][0]["src"]
+        env = {"PORT": str(port), "VERCEL_DEV_MODULE_NAME": entry[:-3].replace("/", "."), "VERCEL_DEV_ENTRY_ABS": str(ROOT / entry),
+               "VERCEL_DEV_FRAMEWORK": "python", "VERCEL_DEV_VARIABLE_NAME": "app", "PYTHONPATH": str(ROOT),
+               "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"}
+        return first_answer([str(env_dir / "bin" / "python"), "-c", "from vercel_runtime.dev import main; main()"],
+                            f"http://127.0.0.1:{port}", env)
+
+    code = fc.lay_out_code()
+
+    def aliyun_fc():
+        props = fc.gateway_resource()["props"]
+        runtime = props["customRuntimeConfig"]
+        command = [python("3.10") if part.startswith("/var/fc/") else part for part in runtime["command"]] + runtime["args"]
+        env = {key: value.replace("/code", str(code)) for key, value in props["environmentVariables"].items()}
+        env.update(GEMINI_BASE_URL=fake_url, LOG_LEVEL="off")
+        return first_answer(command, f"http://127.0.0.1:{runtime['port']}", env, cwd=code)
+
+    def aws_lambda():
+        return run_once([sys.executable, "-c", LAMBDA_FIRST_INVOCATION, json.dumps(CHAT)], {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+
+    def netlify():
+        # A fresh Node process: import the function (Pyodide loads at module scope), answer `GET /`, then a chat.
+        return run_once(["node", "adapters/netlify/bench.mjs", "--cold"], {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+
+    return {
+        "local (uvicorn)": local,
+        "vercel (vercel-runtime dev server)": vercel,
+        "aws-lambda (Mangum handler, first invocation)": aws_lambda,
+        "aliyun-fc (s.yaml command, Python 3.10)": aliyun_fc,
+        "netlify (Pyodide function, first request)": netlify,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    fake = FakeGemini()
+    fake_url, stop = serve_in_thread(fake)
+    try:
+        baseline = statistics.median(bare_interpreter() for _ in range(args.runs))
+        print(f"python -c pass: {baseline * 1000:.0f} ms (baseline)")
+        for name, cold_start in platforms(fake_url).items():
+            cold_start()  # warm the disk cache and any one-time environment setup
+            median = statistics.median(cold_start() for _ in range(args.runs))
+            print(f"{name}: {median * 1000:.0f} ms to the first answer = {median / baseline:.1f}x baseline")
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Targets for the behaviour suite, discovered from `target_*.py` modules.
+
+A target module defines `NAME` and `start(fake_url)`, a context manager that serves the gateway
+through one platform's real runtime (pointed at the fake Gemini at `fake_url`) and yields a
+`suite.Target`. Each target is started once per session.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.fake_gemini import FakeGemini, serve_in_thread
+
+from .suite import Target
+
+MODULES = [importlib.import_module(f"tests.platforms.{path.stem}") for path in sorted(Path(__file__).parent.glob("target_*.py"))]
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[tuple[FakeGemini, str]]:
+    fake = FakeGemini()
+    base_url, stop = serve_in_thread(fake)
+    yield fake, base_url
+    stop()
+
+
+@pytest.fixture(autouse=True)
+def fake(fake_server: tuple[FakeGemini, str]) -> FakeGemini:
+    fake_server[0].reset()
+    return fake_server[0]
+
+
+@pytest.fixture(scope="session", params=MODULES, ids=[module.NAME for module in MODULES])
+def target(request, fake_server: tuple[FakeGemini, str]) -> Iterator[Target]:
+    with request.param.start(fake_server[1]) as served:
+        yield served

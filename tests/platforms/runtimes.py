@@ -1,0 +1,80 @@
+"""Starting a platform's real runtime as a child process, for the behaviour suite."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import venv
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / "build" / "platforms"  # git-ignored; environments are reused between runs
+
+
+def python(version: str) -> str:
+    """An interpreter for `version` ("3.12") that runs: one pyenv installed, or on PATH."""
+    candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))
+    candidates.append(shutil.which(f"python{version}") or "")
+    for candidate in filter(None, candidates):
+        # pyenv's shims are on PATH but refuse to run a version that is not selected.
+        if subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
+            return candidate
+    raise RuntimeError(f"Python {version} is needed for this platform's runtime; install it (e.g. with pyenv)")
+
+
+def environment(name: str, version: str, requirements: Sequence[str]) -> Path:
+    """A virtual environment with `requirements` installed (pip arguments), made once and kept."""
+    path = CACHE / name
+    stamp = path / ".installed"
+    wanted = " ".join(requirements)
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        shutil.rmtree(path, ignore_errors=True)
+        subprocess.run([python(version), "-m", "venv", str(path)], check=True)
+        subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", *requirements], check=True)
+        stamp.write_text(wanted)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float = 60) -> Iterator[str]:
+    """Run `command` until `url` answers, yield `url`, then stop the process (and its children)."""
+    process = subprocess.Popen(list(command), cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{process.stdout.read().decode(errors='replace')}")
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{' '.join(command)} did not answer at {url} within {timeout} s") from None
+                time.sleep(0.2)
+        yield url.rstrip("/")
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+        process.stdout.close()
+
+
+__all__ = ["CACHE", "ROOT", "environment", "free_port", "python", "serve", "sys"]
