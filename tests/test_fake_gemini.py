@@ -21,23 +21,9 @@ WEATHER_TOOL = [{"functionDeclarations": [{"name": "get_weather", "parameters": 
     "type": "object", "properties": {"city": {"type": "string"}}}}]}]
 
 
-@pytest.fixture(scope="module")
-def server():
-    fake = FakeGemini()
-    base_url, stop = serve_in_thread(fake)
-    yield fake, base_url
-    stop()
-
-
 @pytest.fixture
-def fake(server):
-    server[0].reset()
-    return server[0]
-
-
-@pytest.fixture
-def client(server, fake):
-    with httpx.Client(base_url=server[1], headers=KEY, timeout=10) as c:
+def client(fake_server, fake):
+    with httpx.Client(base_url=fake_server[1], headers=KEY, timeout=10) as c:
         yield c
 
 
@@ -215,8 +201,8 @@ def test_delays(client, fake):
 # ---- auth ----------------------------------------------------------------------------
 
 
-def test_auth(client, fake, server):
-    base = server[1]
+def test_auth(client, fake, fake_server):
+    base = fake_server[1]
     r = httpx.post(base + FLASH + ":generateContent", json=ask("x"))
     assert r.status_code == 403 and r.json()["error"]["status"] == "PERMISSION_DENIED"
     assert "unregistered callers" in r.json()["error"]["message"]
@@ -303,8 +289,8 @@ def test_list_models_pagination(client):
 # ---- scripting & inspection ------------------------------------------------------------
 
 
-def test_script_via_admin_routes(client, server):
-    base = server[1]
+def test_script_via_admin_routes(client, fake_server):
+    base = fake_server[1]
     canned = {"candidates": [{"content": {"role": "model", "parts": [{"text": "canned"}]},
                               "finishReason": "STOP", "index": 0}]}
     r = httpx.post(base + "/_fake/script", json={"responses": [
@@ -327,22 +313,22 @@ def test_script_via_admin_routes(client, server):
     assert text_of(client.post(gen, json=ask("default")).json()) == "echo: default"
 
 
-def test_script_in_process_and_records(client, fake, server):
+def test_script_in_process_and_records(client, fake, fake_server):
     fake.script({"status": 500}, [{"status": 200, "json": {"embedding": {"values": [1.0]}}}])
     assert client.post(FLASH + ":generateContent", json=ask("x")).status_code == 500
     r = client.post("/v1beta/models/gemini-embedding-001:embedContent?foo=bar", json=embed_req("q"))
     assert r.json() == {"embedding": {"values": [1.0]}}
 
-    recs = httpx.get(server[1] + "/_fake/requests").json()
+    recs = httpx.get(fake_server[1] + "/_fake/requests").json()
     assert [rec["path"] for rec in recs] == [FLASH + ":generateContent",
                                               "/v1beta/models/gemini-embedding-001:embedContent"]
     assert recs[1]["query"] == {"foo": "bar"} and recs[1]["key"] == "test-key"
     assert recs[1]["method"] == "POST" and recs[1]["json"] == embed_req("q")
     assert fake.requests[0]["json"] == ask("x")
-    httpx.get(server[1] + "/v1beta/models?key=qk")
+    httpx.get(fake_server[1] + "/v1beta/models?key=qk")
     assert fake.requests[-1]["key"] == "qk"
-    httpx.post(server[1] + "/_fake/reset")
-    assert fake.requests == [] and httpx.get(server[1] + "/_fake/events").json() == []
+    httpx.post(fake_server[1] + "/_fake/reset")
+    assert fake.requests == [] and httpx.get(fake_server[1] + "/_fake/events").json() == []
 
 
 # ---- disconnects & load ----------------------------------------------------------------
@@ -363,14 +349,14 @@ def test_disconnect_noticed_promptly(client, fake):
     assert not any(e["type"] == "stream_completed" for e in fake.events)
 
 
-def test_disconnect_during_non_stream_sleep(server, fake):
+def test_disconnect_during_non_stream_sleep(fake_server, fake):
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(server[1] + FLASH + ":generateContent", headers=KEY,
+        httpx.post(fake_server[1] + FLASH + ":generateContent", headers=KEY,
                    json=ask("x #fake:sleep=5"), timeout=0.2)
     assert fake.wait_for_event("request_disconnected", timeout=1) is not None
 
 
-def test_200_concurrent_slow_streams(server, fake):
+def test_200_concurrent_slow_streams(fake_server, fake):
     async def one(c: httpx.AsyncClient, i: int) -> str:
         r = await c.post(STREAM, json=ask(f"number {i} #fake:chunks=10 #fake:delay=0.05"))
         assert r.status_code == 200
@@ -378,7 +364,7 @@ def test_200_concurrent_slow_streams(server, fake):
 
     async def run() -> list[str]:
         limits = httpx.Limits(max_connections=250)
-        async with httpx.AsyncClient(base_url=server[1], headers=KEY, limits=limits, timeout=30) as c:
+        async with httpx.AsyncClient(base_url=fake_server[1], headers=KEY, limits=limits, timeout=30) as c:
             return await asyncio.gather(*(one(c, i) for i in range(200)))
 
     t0 = time.monotonic()

@@ -26,7 +26,6 @@ from mangum import Mangum
 import adapters.app
 from adapters import aws_lambda
 from adapters.app import Gateway
-from tests.fake_gemini import FakeGemini, serve_in_thread
 from tests.platforms import suite
 from tests.platforms.target_lambda import Environment, proxy_response
 
@@ -60,20 +59,6 @@ def doc_event(kind: str, method: str, path: str, *, headers: dict | None = None,
     event["body"] = (base64.b64encode(body) if base64_body else body).decode() or None
     event["isBase64Encoded"] = base64_body
     return event
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    fake = FakeGemini()
-    url, stop = serve_in_thread(fake)
-    yield fake, url
-    stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server[0].reset()
-    return fake_server[0]
 
 
 @pytest.fixture

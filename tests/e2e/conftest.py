@@ -19,18 +19,10 @@ from tests.fake_gemini import FakeGemini, serve_in_thread
 USER_KEY = "AIzaE2eUserKey000000000001"
 
 
-@pytest.fixture(scope="session")
-def fake_server() -> Iterator[tuple[FakeGemini, str]]:
-    fake = FakeGemini()
-    base_url, stop = serve_in_thread(fake)
-    yield fake, base_url
-    stop()
-
-
 @pytest.fixture(autouse=True)
-def fake(fake_server: tuple[FakeGemini, str]) -> FakeGemini:
-    fake_server[0].reset()
-    return fake_server[0]
+def fake(fake: FakeGemini) -> FakeGemini:
+    """Every end-to-end test starts with a reset fake (tests/conftest.py)."""
+    return fake
 
 
 @pytest.fixture(scope="session")

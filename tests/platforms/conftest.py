@@ -13,25 +13,17 @@ from typing import Iterator
 
 import pytest
 
-from tests.fake_gemini import FakeGemini, serve_in_thread
+from tests.fake_gemini import FakeGemini
 
 from .suite import Target
 
 MODULES = [importlib.import_module(f"tests.platforms.{path.stem}") for path in sorted(Path(__file__).parent.glob("target_*.py"))]
 
 
-@pytest.fixture(scope="session")
-def fake_server() -> Iterator[tuple[FakeGemini, str]]:
-    fake = FakeGemini()
-    base_url, stop = serve_in_thread(fake)
-    yield fake, base_url
-    stop()
-
-
 @pytest.fixture(autouse=True)
-def fake(fake_server: tuple[FakeGemini, str]) -> FakeGemini:
-    fake_server[0].reset()
-    return fake_server[0]
+def fake(fake: FakeGemini) -> FakeGemini:
+    """Every behaviour starts with a reset fake (tests/conftest.py)."""
+    return fake
 
 
 @pytest.fixture(scope="session", params=MODULES, ids=[module.NAME for module in MODULES])

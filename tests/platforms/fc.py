@@ -42,7 +42,7 @@ def gateway_resource(env: dict[str, str] | None = None) -> dict[str, Any]:
 def package_files() -> list[str]:
     """The files `s deploy` zips: everything under `code`, minus .fcignore (gitignore syntax)."""
     code = ROOT / gateway_resource()["props"]["code"]
-    ignore = pathspec.PathSpec.from_lines("gitwildmatch", (code / ".fcignore").read_text().splitlines())
+    ignore = pathspec.GitIgnoreSpec.from_lines((code / ".fcignore").read_text().splitlines())
     files = []
     for path in sorted(code.rglob("*")):
         relative = path.relative_to(code).as_posix()

@@ -7,9 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-import venv
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -77,4 +75,4 @@ def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path
         process.stdout.close()
 
 
-__all__ = ["CACHE", "ROOT", "environment", "free_port", "python", "serve", "sys"]
+__all__ = ["CACHE", "ROOT", "environment", "free_port", "python", "serve"]

@@ -1,0 +1,25 @@
+"""Fixtures shared by every suite that talks to the fake Gemini server (tests/fake_gemini.py)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.fake_gemini import FakeGemini, serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[tuple[FakeGemini, str]]:
+    """One fake Gemini on 127.0.0.1 for the session: (the fake, its base URL)."""
+    fake = FakeGemini()
+    base_url, stop = serve_in_thread(fake)
+    yield fake, base_url
+    stop()
+
+
+@pytest.fixture
+def fake(fake_server: tuple[FakeGemini, str]) -> FakeGemini:
+    """The session's fake, reset: no script, no recorded requests, the default keys."""
+    fake_server[0].reset()
+    return fake_server[0]
