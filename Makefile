@@ -6,8 +6,8 @@
 # adapters/netlify/node_modules/, ...): only .git, caches and virtualenvs are left out. This target
 # puts in exactly the runtime: the modules of core/ and adapters/ and requirements-lambda.txt.
 PYTHON ?= python3
-# Wheels for Lambda's python3.12 on x86_64 whatever machine builds. Every dependency is pure Python
-# today; these flags stop a native one added later from being built for the wrong platform.
+# Wheels for Lambda's python3.12 on x86_64 whatever machine builds: httptools, orjson and uvloop are
+# native, and these flags fetch their manylinux wheels instead of building for the builder's platform.
 LAMBDA_WHEELS = --platform manylinux2014_x86_64 --implementation cp --python-version 3.12 --only-binary=:all:
 
 .PHONY: build-GatewayFunction build-StreamingFunction
@@ -18,3 +18,7 @@ build-GatewayFunction build-StreamingFunction:
 	cp core/*.py "$(ARTIFACTS_DIR)/core/"
 	cp adapters/*.py adapters/aws_lambda_run.sh "$(ARTIFACTS_DIR)/adapters/"
 	chmod 755 "$(ARTIFACTS_DIR)/adapters/aws_lambda_run.sh"
+	# Bytecode, so that no cold start compiles the sources again (the package is read-only at run
+	# time): only an interpreter of Lambda's own version (3.12; `sam build --use-container`) can write it.
+	if $(PYTHON) -c 'import sys; raise SystemExit(sys.version_info[:2] != (3, 12))'; then \
+		$(PYTHON) -m compileall -q --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)"; fi

@@ -19,7 +19,7 @@ from adapters.app import app
 def main() -> None:
     # FC_SERVER_PORT is the CAPort FC configured (customRuntimeConfig.port).
     port = int(os.environ.get("FC_SERVER_PORT", "9000"))
-    uvicorn.run(app, host="0.0.0.0", port=port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.run(app, host="0.0.0.0", port=port, log_level="warning", access_log=False, lifespan="on", proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ from core.sse import RESPONSE_HEADERS as SSE_HEADERS
 from core.stream import GeminiStream
 from core.usage import usage_summary
 
+from .jsonfast import CODEC, dumps
 from .logs import configure, describe_exception, log_request
-from .upstream import Attempts, Upstream, error_from_httpx
+from .upstream import Attempts, Upstream, error_from_transport
 
 __all__ = ["Gateway", "app"]
 
@@ -39,12 +40,12 @@ class _ClientGone(Exception):
 
 
 class Gateway:
-    """The ASGI app. `settings`/`env` and an httpx `transport` can be injected for tests."""
+    """The ASGI app. `settings`/`env` and a fake upstream `client_factory` can be injected for tests."""
 
-    def __init__(self, settings: Settings | None = None, *, env: Any = None, transport: Any = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, env: Any = None, client_factory: Any = None) -> None:
         self._settings = settings
         self._env = env
-        self._transport = transport
+        self._client_factory = client_factory
         self._upstream: Upstream | None = None
 
     @property
@@ -53,7 +54,7 @@ class Gateway:
         if self._upstream is None:
             settings = self._settings or settings_from_env(os.environ if self._env is None else self._env)
             configure(settings.log_level)
-            self._upstream = Upstream(settings, self._transport)
+            self._upstream = Upstream(settings, self._client_factory)
         return self._upstream
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -82,7 +83,8 @@ class _Request:
         self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
         self.id = os.urandom(12).hex()
         self.cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
-        self.started = False
+        self.started = False  # the response has begun: errors can no longer change its status
+        self.finished = False  # its last message is being sent: a disconnect now is just the end
         self.secrets: list[str] = []
         self.log: dict[str, Any] = {"request_id": self.id, "method": scope.get("method"), "path": scope.get("path")}
 
@@ -117,7 +119,8 @@ class _Request:
             await self._respond(200, page, [("content-type", "text/plain; charset=utf-8")])
             return
 
-        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
+        raw_query = self.scope.get("query_string", b"")
+        query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
         presented = presented_credential(self.headers, query)
         if presented:
             self.secrets.append(presented)
@@ -129,39 +132,47 @@ class _Request:
         exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
         self.log.update(model=exchange.model, stream=exchange.stream)
         attempts = Attempts()
-        # From here on the client may leave at any moment; every wait on Gemini races against that,
-        # so a request nobody is waiting for stops costing tokens at once.
-        watch = asyncio.ensure_future(self._wait_for_disconnect())
+        # From here on the client may leave at any moment: the watcher then cancels this task, so
+        # a Gemini call nobody waits for stops (and stops costing tokens) at once.
+        watcher = _Watcher(self)
         try:
             if exchange.stream:
-                await self._stream(upstream, exchange, keys, attempts, watch)
+                await self._stream(upstream, exchange, keys, attempts)
             else:
-                await self._whole(upstream, exchange, keys, attempts, watch)
+                await self._whole(upstream, exchange, keys, attempts)
+        except asyncio.CancelledError:
+            if not watcher.fired:
+                raise
+            _uncancel()
+            if not self.started:
+                raise _ClientGone from None
+            self.log["disconnected"] = True
         finally:
-            watch.cancel()
+            watcher.stop()
             self.log["attempts"] = attempts.count
 
-    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
+    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
         requests = exchange.requests()
         while requests:
-            calls = (upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests)
-            responses = await self._unless_gone(asyncio.gather(*calls), watch)
-            requests = exchange.feed(list(responses))
+            if len(requests) == 1:
+                responses = [await upstream.fetch_json(requests[0], keys, attempts, model=exchange.model)]
+            else:
+                calls = (upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests)
+                responses = list(await asyncio.gather(*calls))
+            requests = exchange.feed(responses)
         result = exchange.result()
         if isinstance(result, dict) and isinstance(result.get("usage"), dict):
             self.log["usage"] = usage_summary(result["usage"])
-        await self._respond(200, dumps_bytes(result), [("content-type", "application/json")])
+        await self._respond(200, dumps(result), [("content-type", "application/json")])
 
-    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts, watch: Any) -> None:
+    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
         # Every retry happens inside open_stream, before the first byte is sent to the client.
         request = exchange.requests()[0]
-        response = await self._unless_gone(upstream.open_stream(request, keys, attempts, model=exchange.model), watch)
-        translator = exchange.open_stream()
+        response = await upstream.open_stream(request, keys, attempts, model=exchange.model)
+        translator = exchange.open_stream(CODEC)
         try:
             await self._start(200, list(SSE_HEADERS))
-            await self._unless_gone(self._relay(response, translator, upstream), watch)
-        except _ClientGone:
-            self.log["disconnected"] = True
+            await self._relay(response, translator, upstream)
         finally:
             await response.aclose()
             self.log["status"] = 200
@@ -172,7 +183,7 @@ class _Request:
 
     async def _relay(self, response: Any, translator: GeminiStream, upstream: Upstream) -> None:
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.stream():
                 out = translator.feed(chunk)
                 if out:
                     await self._send({"type": "http.response.body", "body": out, "more_body": True})
@@ -180,31 +191,14 @@ class _Request:
                     break
             tail = translator.close()
         except Exception as exc:
-            tail = translator.fail(error_from_httpx(exc, upstream.settings) or self._internal_error(exc))
+            tail = translator.fail(error_from_transport(exc, upstream.settings) or self._internal_error(exc))
+        self.finished = True
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
 
     def _internal_error(self, exc: BaseException) -> GatewayError:
         """A bug: one log line naming where it happened, a clean 500, never a traceback to the client."""
         self.log["exception"] = describe_exception(exc)
         return internal_error(self.id)
-
-    @staticmethod
-    async def _unless_gone(awaitable: Any, watch: Any) -> Any:
-        """The result of `awaitable`, unless the client disconnects first: then it is cancelled."""
-        task = asyncio.ensure_future(awaitable)
-        done, _ = await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            return task.result()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        raise _ClientGone
-
-    async def _wait_for_disconnect(self) -> None:
-        try:
-            while (await self.receive())["type"] != "http.disconnect":
-                pass
-        except Exception:  # a server that cannot receive any more has lost its client too
-            return
 
     async def _read_body(self, limit: int) -> bytes:
         declared = self.headers.get("content-length", "")
@@ -235,6 +229,7 @@ class _Request:
     async def _respond(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
         self.log.setdefault("status", status)
         await self._start(status, [*headers, ("content-length", str(len(body)))], cors=cors)
+        self.finished = True
         await self._send({"type": "http.response.body", "body": body})
 
     async def _start(self, status: int, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
@@ -242,6 +237,50 @@ class _Request:
         all_headers = [*headers, *(self.cors if cors else ()), ("x-request-id", self.id)]
         encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in all_headers]
         await self._send({"type": "http.response.start", "status": status, "headers": encoded})
+
+
+class _Watcher:
+    """Cancels a request's task when its client disconnects before the answer is complete.
+
+    ASGI tells of a disconnect only through `receive()`, which, once the body has been read, blocks
+    until the client leaves (or, in uvicorn and Mangum, until the response is complete). Watching
+    costs a task per request, so it starts only once a request has run for `DELAY`: most answers
+    are done by then, and a client that leaves a slow one is noticed at most that much later.
+    """
+
+    DELAY = 0.05
+
+    def __init__(self, request: _Request) -> None:
+        self.fired = False
+        self._request = request
+        self._task = asyncio.current_task()
+        self._watch: asyncio.Future | None = None
+        self._timer = asyncio.get_running_loop().call_later(self.DELAY, self._start)
+
+    def _start(self) -> None:
+        self._watch = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while (await self._request.receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # a server that cannot receive any more has lost its client too
+            pass
+        if not self._request.finished:
+            self.fired = True
+            self._task.cancel()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        if self._watch is not None:
+            self._watch.cancel()
+
+
+def _uncancel() -> None:
+    """Python 3.11+ counts cancellations; one caught and handled here must be taken back."""
+    task = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
 
 
 app = Gateway()

@@ -27,12 +27,17 @@ def configure(level: str) -> None:
     logger.setLevel(_LEVELS.get(level, logging.INFO))
 
 
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def log_request(fields: dict[str, Any], secrets: Iterable[str], *, level: int = logging.INFO) -> None:
     """Log `fields` as one JSON line. Secrets are never put in `fields`; redaction is the safety net."""
     if not logger.isEnabledFor(level):
         return
-    line = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
-    logger.log(level, redact(line, secrets))
+    line = redact(_encoder.encode(fields), secrets)
+    # makeRecord + handle is logger.log without its search of the stack for the caller's file and
+    # line, which this line never shows: a third of the cost, on every request.
+    logger.handle(logger.makeRecord(logger.name, level, "gateway", 0, line, None, None))
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -1,20 +1,20 @@
-"""Calls to Gemini: one shared `httpx.AsyncClient`, key rotation, and httpx failures as gateway errors.
+"""Calls to Gemini: one shared HTTP client, key rotation, and transport failures as gateway errors.
 
-The client is created on first use (httpx is paid for at the first request, not at import) and
-kept per event loop: Mangum and some platform runtimes run each invocation in a fresh loop, and
-an httpx client cannot outlive the loop that opened its connections.
+The client (adapters/client.py) is created on first use and kept per event loop: Mangum and some
+platform runtimes run each invocation in a fresh loop, and a connection cannot outlive the loop
+that opened it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import time
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from core.config import Settings
 from core.errors import (
+    ConfigError,
     GatewayError,
     UpstreamError,
     error_from_gemini,
@@ -22,43 +22,46 @@ from core.errors import (
     upstream_timeout,
     upstream_unreachable,
 )
-from core.jsontext import dumps_bytes
 from core.keys import KeyPool, should_retry
 from core.upstream import UpstreamRequest
 
-__all__ = ["Attempts", "Upstream", "error_from_httpx"]
+from .client import ClientError, ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout
+from .jsonfast import dumps, loads
+
+__all__ = ["Attempts", "Upstream", "error_from_transport"]
 
 
-@dataclass
 class Attempts:
     """How many upstream attempts a client request took (for the access log)."""
 
-    count: int = 0
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
-@dataclass
 class _ClientSlot:
-    loop: Any = None
-    client: Any = None
+    """The client, and the event loop it belongs to."""
+
+    __slots__ = ("loop", "client")
+
+    def __init__(self, loop: Any = None, client: Any = None) -> None:
+        self.loop, self.client = loop, client
 
 
 class Upstream:
     """Sends `UpstreamRequest`s for one process; shared by every request it serves."""
 
-    def __init__(self, settings: Settings, transport: Any = None) -> None:
+    def __init__(self, settings: Settings, client_factory: Callable[[Settings], Any] | None = None) -> None:
         self.settings = settings
         self.pool = KeyPool(settings.key_cooldown)
-        self._transport = transport  # tests inject httpx.MockTransport
+        self._factory = client_factory or _http_client  # tests inject a fake client
         self._slot = _ClientSlot()
 
     def client(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._slot.client is None or self._slot.loop is not loop:
-            import httpx  # deferred: most of a cold start's import time
-
-            timeout = httpx.Timeout(self.settings.request_timeout, connect=self.settings.connect_timeout)
-            limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30)
-            self._slot = _ClientSlot(loop, httpx.AsyncClient(timeout=timeout, limits=limits, transport=self._transport))
+            self._slot = _ClientSlot(loop, self._factory(self.settings))
         return self._slot.client
 
     async def aclose(self) -> None:
@@ -70,34 +73,25 @@ class Upstream:
         """A whole JSON answer, trying the pool's keys in turn on retryable failures."""
 
         async def once(client: Any, key: str) -> Any:
-            response = await client.request(
-                request.method, request.url(self.settings.gemini_base_url),
-                content=None if request.body is None else dumps_bytes(request.body), headers=request.headers(key),
-            )
-            if response.status_code != 200:
-                raise error_from_gemini(response.status_code, response.content, model=model)
+            body = None if request.body is None else dumps(request.body)
+            response = await client.request(request.method, request.target(), request.headers(key), body)
+            content = await response.read()
+            if response.status != 200:
+                raise error_from_gemini(response.status, content, model=model)
             try:
-                return json.loads(response.content)
+                return loads(content)
             except ValueError:
                 raise upstream_not_json() from None
 
         return await self._rotate(once, keys, attempts)
 
     async def open_stream(self, request: UpstreamRequest, keys: Sequence[str], attempts: Attempts, *, model: str | None) -> Any:
-        """An open `httpx.Response` with status 200, ready to read; retried only before this returns."""
+        """A response with status 200 whose body is still to be read; retried only before this returns."""
 
         async def once(client: Any, key: str) -> Any:
-            built = client.build_request(
-                request.method, request.url(self.settings.gemini_base_url),
-                content=dumps_bytes(request.body), headers=request.headers(key),
-            )
-            response = await client.send(built, stream=True)
-            if response.status_code != 200:
-                try:
-                    body = await response.aread()
-                finally:
-                    await response.aclose()
-                raise error_from_gemini(response.status_code, body, model=model)
+            response = await client.request(request.method, request.target(), request.headers(key), dumps(request.body))
+            if response.status != 200:
+                raise error_from_gemini(response.status, await response.read(), model=model)
             return response
 
         return await self._rotate(once, keys, attempts)
@@ -111,7 +105,7 @@ class Upstream:
             try:
                 result = await once(client, key)
             except Exception as exc:
-                error = exc if isinstance(exc, GatewayError) else error_from_httpx(exc, self.settings)
+                error = exc if isinstance(exc, GatewayError) else error_from_transport(exc, self.settings)
                 if error is None:
                     raise  # not an upstream failure: a bug, reported as such
                 now = time.monotonic()
@@ -124,14 +118,20 @@ class Upstream:
         raise UpstreamError("No Gemini API key to call with.")
 
 
-def error_from_httpx(exc: BaseException, settings: Settings) -> GatewayError | None:
-    """httpx's exception tree as the gateway error the client sees (never with the key); None if not httpx's."""
-    import httpx
+def _http_client(settings: Settings) -> HTTPClient:
+    try:
+        return HTTPClient(settings.gemini_base_url, connect_timeout=settings.connect_timeout,
+                          read_timeout=settings.request_timeout, env=os.environ)
+    except ProxyConfigError as exc:  # an unusable HTTPS_PROXY / HTTP_PROXY / ALL_PROXY
+        raise ConfigError(exc.variable, str(exc)) from None
 
-    if isinstance(exc, httpx.TimeoutException):
-        connecting = isinstance(exc, httpx.ConnectTimeout)
-        seconds = settings.connect_timeout if connecting else settings.request_timeout
-        return upstream_timeout(seconds, type(exc).__name__, connecting=connecting)
-    if isinstance(exc, httpx.HTTPError):
+
+def error_from_transport(exc: BaseException, settings: Settings) -> GatewayError | None:
+    """The client's failures as the gateway error the client sees (never with the key); None if not the client's."""
+    if isinstance(exc, ConnectTimeout):
+        return upstream_timeout(settings.connect_timeout, "ConnectTimeout", connecting=True)
+    if isinstance(exc, ReadTimeout):
+        return upstream_timeout(settings.request_timeout, "ReadTimeout")
+    if isinstance(exc, (ConnectError, ProtocolError, ClientError)):
         return upstream_unreachable(settings.gemini_base_url, type(exc).__name__)
     return None

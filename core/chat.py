@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from functools import lru_cache
+from typing import Any, Mapping, NamedTuple
 
 from .config import Settings
 from .errors import InvalidRequestError
@@ -28,8 +28,7 @@ HARM_CATEGORIES = (
 _SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
 
 
-@dataclass(frozen=True)
-class ChatPlan:
+class ChatPlan(NamedTuple):
     """A translated chat request: the Gemini call, and what the response translation needs to know."""
 
     model: str
@@ -83,6 +82,8 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:
     """Google's `extra_body.google` object, nested under `extra_body` or (flattened by the SDK) at the top."""
     merged: dict[str, Any] = {}
+    if "extra_body" not in body and "google" not in body:
+        return merged
     extra = get_dict(body, "extra_body")
     if extra is not None:
         merged.update(get_dict(extra, "google", "extra_body") or {})
@@ -97,9 +98,15 @@ def safety_settings(google: Mapping[str, Any], settings: Settings) -> list[dict[
         given = get_list(google, "safetySettings", "extra_body.google")
     if given is not None:
         return [_safety_setting(item, index) for index, item in enumerate(given)]
-    if settings.safety_threshold == "DEFAULT":
-        return []
-    return [{"category": category, "threshold": settings.safety_threshold} for category in HARM_CATEGORIES]
+    return list(_default_safety(settings.safety_threshold))
+
+
+@lru_cache(maxsize=None)
+def _default_safety(threshold: str) -> tuple[dict[str, str], ...]:
+    """Every adjustable category at `threshold` (`DEFAULT`: none, Gemini's own). Built once, never changed."""
+    if threshold == "DEFAULT":
+        return ()
+    return tuple({"category": category, "threshold": threshold} for category in HARM_CATEGORIES)
 
 
 def _safety_setting(item: Any, index: int) -> dict[str, str]:

@@ -7,8 +7,7 @@ shape has no place for them). Options Gemini cannot honour are refused, not igno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .candidates import (
     blocked_prompt_message,
@@ -26,8 +25,8 @@ from .fields import get_bool, get_dict, get_int, get_str, require_dict
 from .generation import generation_config_from_openai
 from .logprobs import completion_logprobs_from_gemini
 from .models import resolve_chat_model
+from .jsontext import STDLIB, Codec
 from .stream import GeminiStream
-from .sse import encode_event
 from .upstream import UpstreamRequest, generate_request
 from .usage import add_usage, usage_from_gemini
 
@@ -36,8 +35,7 @@ __all__ = ["CompletionPlan", "CompletionStream", "completion_request_to_gemini",
 MAX_LOGPROBS = 5  # the legacy API's own limit
 
 
-@dataclass(frozen=True)
-class CompletionPlan:
+class CompletionPlan(NamedTuple):
     model: str
     prompts: tuple[str, ...]
     body: dict[str, Any]
@@ -120,8 +118,8 @@ def completion_response_from_gemini(
 class CompletionStream(GeminiStream):
     """One streamed legacy completion (a single prompt)."""
 
-    def __init__(self, plan: CompletionPlan, *, completion_id: str, created: int) -> None:
-        super().__init__()
+    def __init__(self, plan: CompletionPlan, *, completion_id: str, created: int, codec: Codec = STDLIB) -> None:
+        super().__init__(codec)
         self._plan = plan
         self._id = completion_id
         self._created = created
@@ -167,7 +165,7 @@ class CompletionStream(GeminiStream):
         }
         if self._plan.include_usage:
             chunk["usage"] = None
-        return encode_event(chunk)
+        return self._event(chunk)
 
     def _complete(self) -> bool:
         return bool(self._finished) and all(self._finished.values())
@@ -175,7 +173,7 @@ class CompletionStream(GeminiStream):
     def _end(self) -> bytes:
         if not self._plan.include_usage:
             return b""
-        return encode_event({
+        return self._event({
             "id": self._id,
             "object": "text_completion",
             "created": self._created,

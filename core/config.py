@@ -7,8 +7,8 @@ Every invalid value raises `ConfigError` naming the variable.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Mapping
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 from .errors import ConfigError
 
@@ -25,8 +25,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything the gateway can be told; the defaults are what a fresh deploy runs with."""
 
     gemini_base_url: str = DEFAULT_BASE_URL
@@ -34,7 +33,7 @@ class Settings:
     auth_tokens: tuple[str, ...] = ()
     default_model: str = "gemini-flash-latest"
     default_embedding_model: str = "gemini-embedding-001"
-    model_aliases: Mapping[str, str] = field(default_factory=dict)
+    model_aliases: Mapping[str, str] = MappingProxyType({})
     request_timeout: float = 300.0
     connect_timeout: float = 10.0
     max_body_bytes: int = 20 * 1024 * 1024
@@ -60,7 +59,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         auth_tokens=_csv(env, "AUTH_TOKEN"),
         default_model=_model(env, "DEFAULT_MODEL", defaults.default_model),
         default_embedding_model=_model(env, "DEFAULT_EMBEDDING_MODEL", defaults.default_embedding_model),
-        model_aliases=_aliases(env, "MODEL_ALIASES"),
+        model_aliases=MappingProxyType(_aliases(env, "MODEL_ALIASES")),
         request_timeout=_seconds(env, "REQUEST_TIMEOUT", defaults.request_timeout),
         connect_timeout=_seconds(env, "CONNECT_TIMEOUT", defaults.connect_timeout),
         max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),

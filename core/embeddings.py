@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 import struct
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
@@ -22,8 +21,7 @@ TASK_TYPES = (
 )
 
 
-@dataclass(frozen=True)
-class EmbeddingsPlan:
+class EmbeddingsPlan(NamedTuple):
     model: str
     requested_model: str
     inputs: tuple[str, ...]
@@ -35,11 +33,11 @@ class EmbeddingsPlan:
         """One `batchEmbedContents` call per 100 inputs; the results come back in input order."""
         path = f"/{API_VERSION}/models/{self.model}:batchEmbedContents"
         return [
-            UpstreamRequest("POST", path, (), {"requests": [self._request(text) for text in self.inputs[start:start + BATCH_LIMIT]]})
+            UpstreamRequest("POST", path, (), {"requests": [self.request_for(text) for text in self.inputs[start:start + BATCH_LIMIT]]})
             for start in range(0, len(self.inputs), BATCH_LIMIT)
         ]
 
-    def _request(self, text: str) -> dict[str, Any]:
+    def request_for(self, text: str) -> dict[str, Any]:
         request: dict[str, Any] = {"model": f"models/{self.model}", "content": {"parts": [{"text": text}]}}
         if self.task_type:
             request["taskType"] = self.task_type

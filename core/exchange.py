@@ -14,27 +14,26 @@ with `errors.error_from_gemini(status, body, model=exchange.model)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
-from .catalog import list_models_request, model_from_gemini, models_page, retrieve_model_request
 from .chat import chat_request_to_gemini
 from .chat_response import chat_response_from_gemini
-from .completions import CompletionStream, completion_request_to_gemini, completion_response_from_gemini
 from .config import Settings
-from .embeddings import EmbeddingsPlan, embeddings_request_to_gemini, embeddings_response_from_gemini
 from .errors import UpstreamError
+from .jsontext import STDLIB, Codec
 from .routing import Route
 from .stream import ChatStream, GeminiStream
 from .upstream import UpstreamRequest
 
 __all__ = ["Exchange", "Stamp", "prepare"]
 
+# Chat is imported with this module; the other endpoints' modules are imported by the first request
+# that needs them (`from . import ...` inside), which keeps them out of every cold start.
+
 MAX_MODEL_PAGES = 20  # 20 pages of 1000 models: far beyond any real catalogue, and never a loop
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """The non-deterministic parts of an answer, made by the shell: a random id and the time."""
 
     token: str
@@ -58,7 +57,7 @@ class Exchange:
     def result(self) -> Any:
         raise NotImplementedError
 
-    def open_stream(self) -> GeminiStream:
+    def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
 
@@ -82,8 +81,8 @@ class ChatExchange(_GenerateExchange):
     def result(self) -> Any:
         return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
 
-    def open_stream(self) -> GeminiStream:
-        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created)
+    def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
+        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 
 class CompletionExchange(_GenerateExchange):
@@ -93,20 +92,26 @@ class CompletionExchange(_GenerateExchange):
         return self.plan.upstream()
 
     def result(self) -> Any:
+        from .completions import completion_response_from_gemini
+
         return completion_response_from_gemini(self._responses, self.plan, completion_id=self.completion_id, created=self.created)
 
-    def open_stream(self) -> GeminiStream:
-        return CompletionStream(self.plan, completion_id=self.completion_id, created=self.created)
+    def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
+        from .completions import CompletionStream
+
+        return CompletionStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 
 class EmbeddingsExchange(Exchange):
-    def __init__(self, plan: EmbeddingsPlan) -> None:
+    def __init__(self, plan: Any) -> None:
         self.plan, self.model = plan, plan.model
 
     def requests(self) -> list[UpstreamRequest]:
         return self.plan.upstream()
 
     def result(self) -> Any:
+        from .embeddings import embeddings_response_from_gemini
+
         return embeddings_response_from_gemini(self._responses, self.plan)
 
 
@@ -118,9 +123,13 @@ class ModelListExchange(Exchange):
         self._pages = 0
 
     def requests(self) -> list[UpstreamRequest]:
+        from .catalog import list_models_request
+
         return [list_models_request()]
 
     def feed(self, responses: list[Any]) -> list[UpstreamRequest]:
+        from .catalog import list_models_request, models_page
+
         models, token = models_page(responses[0])
         self._models.extend(models)
         self._pages += 1
@@ -134,6 +143,8 @@ class ModelListExchange(Exchange):
 
 class ModelExchange(Exchange):
     def __init__(self, model_id: str) -> None:
+        from .catalog import retrieve_model_request
+
         self._request = retrieve_model_request(model_id)
         self.model = model_id
 
@@ -141,6 +152,8 @@ class ModelExchange(Exchange):
         return [self._request]
 
     def result(self) -> Any:
+        from .catalog import model_from_gemini
+
         if not isinstance(self._responses[0], dict):
             raise UpstreamError("Gemini's model description is not an object.")
         return model_from_gemini(self._responses[0])
@@ -151,8 +164,12 @@ def prepare(route: Route, body: Mapping[str, Any] | None, settings: Settings, st
     if route.name == "chat":
         return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
     if route.name == "completions":
+        from .completions import completion_request_to_gemini
+
         return CompletionExchange(completion_request_to_gemini(body or {}, settings), stamp)
     if route.name == "embeddings":
+        from .embeddings import embeddings_request_to_gemini
+
         return EmbeddingsExchange(embeddings_request_to_gemini(body or {}, settings))
     if route.name == "models":
         return ModelListExchange()

@@ -25,12 +25,25 @@ _SAMPLING = (
     ("frequency_penalty", "frequencyPenalty", dict(minimum=-2, maximum=2)),
 )
 _PENALTIES = ("presencePenalty", "frequencyPenalty")
+# Every parameter read below: most requests carry none, and skipping the reads is measurable.
+_PARAMS = frozenset({
+    "temperature", "top_p", "presence_penalty", "frequency_penalty", "top_k", "max_completion_tokens",
+    "max_tokens", "n", "seed", "stop", "logprobs", "top_logprobs", "response_format",
+})
 
 
 def generation_config_from_openai(
     body: Mapping[str, Any], google: Mapping[str, Any], model: str, include_thoughts: bool
 ) -> dict[str, Any]:
     """The `generationConfig` for a chat (or legacy completion) request."""
+    config: dict[str, Any] = _sampling(body, model) if not _PARAMS.isdisjoint(body) else {}
+    thinking = thinking_config_from_openai(body, google, model, include_thoughts)
+    if thinking:
+        config["thinkingConfig"] = thinking
+    return config
+
+
+def _sampling(body: Mapping[str, Any], model: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for name, field, bounds in _SAMPLING:
         value = get_number(body, name, **bounds)
@@ -57,10 +70,6 @@ def generation_config_from_openai(
         config["stopSequences"] = stop
     config.update(_logprobs(body))
     config.update(_response_format(body, model))
-
-    thinking = thinking_config_from_openai(body, google, model, include_thoughts)
-    if thinking:
-        config["thinkingConfig"] = thinking
     return config
 
 

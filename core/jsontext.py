@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from .errors import InvalidRequestError
 
-__all__ = ["MAX_DEPTH", "dumps", "dumps_bytes", "loads_client_json", "parse_request_body"]
+__all__ = ["MAX_DEPTH", "STDLIB", "Codec", "dumps", "dumps_bytes", "loads_client_json", "parse_request_body"]
 
 # Deep enough for any real request; shallow enough that nothing downstream hits Python's recursion limit.
 MAX_DEPTH = 200
@@ -23,6 +23,17 @@ def dumps(value: Any) -> str:
 
 def dumps_bytes(value: Any) -> bytes:
     return _encoder.encode(value).encode("utf-8")
+
+
+class Codec(NamedTuple):
+    """How a stream translator reads Gemini's events and writes OpenAI's: the standard library's
+    json by default; a shell may pass a faster one (the core itself imports nothing else)."""
+
+    loads: Callable[[bytes], Any]
+    dumps: Callable[[Any], bytes]
+
+
+STDLIB = Codec(json.loads, dumps_bytes)
 
 
 def parse_request_body(raw: bytes | str) -> dict[str, Any]:

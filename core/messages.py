@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import media
 from .errors import InvalidRequestError
@@ -26,8 +25,7 @@ __all__ = ["messages_to_gemini"]
 GENERATED_ID_PREFIX = "call_"
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(NamedTuple):
     name: str
     gemini_id: str | None
     order: tuple[int, int]  # (message index, position in its tool_calls): the order answers go back in

@@ -6,8 +6,9 @@ rather than from a list of models, which goes stale every few weeks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import re
-from dataclasses import dataclass
+from functools import lru_cache
 
 from .config import Settings
 from .errors import InvalidRequestError
@@ -37,8 +38,7 @@ _LATEST = (99, 0)
 _NO_THINKING = ("-image", "-tts", "-audio", "live", "embedding", "-robotics")
 
 
-@dataclass(frozen=True)
-class ModelChoice:
+class ModelChoice(NamedTuple):
     """The Gemini model a chat request resolved to, and whether Google Search grounding was asked for."""
 
     name: str
@@ -83,6 +83,7 @@ def _gemini_name(name: str, default: str) -> str:
     return validate_model_id(name)
 
 
+@lru_cache(maxsize=256)
 def generation(model: str) -> tuple[int, int] | None:
     """(major, minor) of a Gemini model, `(99, 0)` for `-latest` aliases, `None` when unknown."""
     match = _VERSION.match(model)
@@ -93,6 +94,7 @@ def generation(model: str) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def thinking_style(model: str) -> str | None:
     """`"level"` (Gemini 3+: thinkingLevel), `"budget"` (Gemini 2.5: thinkingBudget) or `None`."""
     gen = generation(model)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 from urllib.parse import unquote
 
 from .config import Settings
@@ -12,8 +11,7 @@ from .errors import MethodNotAllowedError, NotFoundError
 __all__ = ["Route", "cors_headers", "landing_page", "preflight_headers", "route"]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """`name` is one of chat, completions, embeddings, models, model, root, preflight."""
 
     name: str

@@ -17,7 +17,6 @@ accumulator addresses choices by position.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from .candidates import (
@@ -35,9 +34,10 @@ from .chat import ChatPlan
 from .chat_response import response_model
 from .citations import annotations_from_grounding
 from .errors import GatewayError, UpstreamError, error_from_gemini
+from .jsontext import STDLIB, Codec
 from .logprobs import chat_logprobs_from_gemini
 from .signatures import extra_content
-from .sse import DONE, SSEDecoder, encode_event
+from .sse import DONE, SSEDecoder
 from .usage import usage_from_gemini
 
 __all__ = ["ChatStream", "GeminiStream"]
@@ -46,8 +46,9 @@ __all__ = ["ChatStream", "GeminiStream"]
 class GeminiStream:
     """The shared half of every stream translator: decoding, failures, completion and `[DONE]`."""
 
-    def __init__(self) -> None:
+    def __init__(self, codec: Codec = STDLIB) -> None:
         self._sse = SSEDecoder()
+        self._codec = codec
         self._closed = False
         self._usage_metadata: Any = None
         self.error: GatewayError | None = None
@@ -97,11 +98,14 @@ class GeminiStream:
             return b""
         self._closed = True
         self.error = error
-        return encode_event(error.to_dict()) + DONE
+        return self._event(error.to_dict()) + DONE
+
+    def _event(self, value: Any) -> bytes:
+        return b"data: " + self._codec.dumps(value) + b"\n\n"
 
     def _payload(self, payload: bytes) -> bytes:
         try:
-            data = json.loads(payload)
+            data = self._codec.loads(payload)
         except ValueError:
             text = payload[:200].decode("utf-8", "replace")
             return self.fail(UpstreamError(f"Gemini sent a stream event that is not JSON: {text!r}"))
@@ -143,27 +147,30 @@ def _tail_error(stray: bytes) -> GatewayError | None:
     return error_from_gemini(code if isinstance(code, int) and 400 <= code < 600 else 502, data)
 
 
-@dataclass
 class _Choice:
-    finished: bool = False
-    calls: int = 0
-    text: list[str] = field(default_factory=list)
-    grounding: Any = None
+    """What a stream knows about one of its choices."""
+
+    __slots__ = ("finished", "calls", "text", "grounding")
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.calls = 0
+        self.text: list[str] = []
+        self.grounding: Any = None
 
 
 class ChatStream(GeminiStream):
     """One streamed chat completion."""
 
-    def __init__(self, plan: ChatPlan, *, completion_id: str, created: int) -> None:
-        super().__init__()
+    def __init__(self, plan: ChatPlan, *, completion_id: str, created: int, codec: Codec = STDLIB) -> None:
+        super().__init__(codec)
         self._plan = plan
         self._id = completion_id
         self._created = created
         self._model = plan.model
         self._ids = call_ids(completion_id)
         self._choices: dict[int, _Choice] = {}
-        # With include_usage OpenAI puts `"usage": null` on every chunk and the totals on a last one.
-        self._usage_field: dict[str, Any] = {"usage": None} if plan.include_usage else {}
+        self._envelope: tuple[bytes, bytes] | None = None
 
     def _translate(self, data: dict[str, Any]) -> bytes:
         out: list[bytes] = []
@@ -234,14 +241,15 @@ class ChatStream(GeminiStream):
         return choice
 
     def _chunk(self, index: int, delta: dict[str, Any], logprobs: Any, finish: str | None = None) -> bytes:
-        return encode_event({
-            "id": self._id,
-            "object": "chat.completion.chunk",
-            "created": self._created,
-            "model": self._model,
-            "choices": [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}],
-            **self._usage_field,
-        })
+        if self._envelope is None:
+            # What every chunk repeats, encoded once (the model is known from the first event on):
+            # `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[` … `]}`.
+            # With include_usage OpenAI puts `"usage": null` on every chunk and the totals on a last one.
+            head = self._codec.dumps({"id": self._id, "object": "chat.completion.chunk", "created": self._created, "model": self._model})
+            tail = b'],"usage":null}\n\n' if self._plan.include_usage else b"]}\n\n"
+            self._envelope = (b"data: " + head[:-1] + b',"choices":[', tail)
+        choice = self._codec.dumps({"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish})
+        return self._envelope[0] + choice + self._envelope[1]
 
     def _complete(self) -> bool:
         return bool(self._choices) and all(choice.finished for choice in self._choices.values())
@@ -249,7 +257,7 @@ class ChatStream(GeminiStream):
     def _end(self) -> bytes:
         if not self._plan.include_usage:
             return b""
-        return encode_event({
+        return self._event({
             "id": self._id,
             "object": "chat.completion.chunk",
             "created": self._created,

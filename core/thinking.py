@@ -27,6 +27,7 @@ _EFFORT_BUDGETS = {"none": 0, "minimal": 1, "low": 1024, "medium": 8192, "high":
 # Gemini 3 levels per effort before fitting them to what the model accepts.
 _EFFORT_LEVELS = {"none": "minimal", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "high"}
 _LEVEL_ORDER = ("minimal", "low", "medium", "high")
+_PARAMS = frozenset({"reasoning_effort", "reasoning", "thinking"})
 
 
 def thinking_config_from_openai(
@@ -42,7 +43,7 @@ def thinking_config_from_openai(
         return None  # models that do not think reject any thinkingConfig
 
     config: dict[str, Any] = {}
-    effort, budget = _requested(body)
+    effort, budget = _requested(body) if not _PARAMS.isdisjoint(body) else (None, None)
     if effort is not None:
         config = _for_effort(effort, style, model)
     elif budget is not None:

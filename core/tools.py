@@ -26,6 +26,8 @@ _CHOICE_MODES = {"none": "NONE", "auto": "AUTO", "required": "ANY"}
 
 def tools_from_openai(body: Mapping[str, Any], model: str, *, search: bool) -> list[dict[str, Any]]:
     """Gemini `tools`: one `functionDeclarations` entry, then Google Search and native tools."""
+    if not search and body.get("tools") is None and body.get("web_search_options") is None:
+        return []
     declarations = []
     native: dict[str, Any] = {}
     for index, tool in enumerate(get_list(body, "tools") or []):

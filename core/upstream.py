@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 __all__ = ["API_VERSION", "USER_AGENT", "UpstreamRequest", "generate_request"]
@@ -12,8 +11,7 @@ API_VERSION = "v1beta"
 USER_AGENT = "gemini-openai-gateway"
 
 
-@dataclass(frozen=True)
-class UpstreamRequest:
+class UpstreamRequest(NamedTuple):
     """One call to the Gemini REST API. The shell adds the base URL and the `x-goog-api-key` header."""
 
     method: str
@@ -32,10 +30,13 @@ class UpstreamRequest:
             headers["accept-encoding"] = "identity"
         return headers
 
+    def target(self) -> str:
+        """The request target: the path and the query string."""
+        return f"{self.path}?{urlencode(self.query)}" if self.query else self.path
+
     def url(self, base_url: str) -> str:
         """The full URL under `base_url` (e.g. `https://generativelanguage.googleapis.com`)."""
-        url = base_url.rstrip("/") + self.path
-        return f"{url}?{urlencode(self.query)}" if self.query else url
+        return base_url.rstrip("/") + self.target()
 
 
 def generate_request(model: str, body: dict[str, Any], *, stream: bool) -> UpstreamRequest:

@@ -4,7 +4,7 @@
 //
 // Cold start: fresh Node processes load Pyodide and import the bridge (core included), then answer one
 // chat; the baseline is a fresh CPython importing adapters.app. Per request: the median time of N chat
-// requests in process (the handler called with a Request; the ASGI app through httpx.ASGITransport),
+// requests in process (the handler called with a Request; the ASGI app called as a server calls it),
 // both against the same fake Gemini on loopback, each minus a direct call to the fake from the same
 // runtime, so what remains is the gateway's own work. Figures are medians; ratios are what travel.
 import { spawn, execFileSync } from "node:child_process";
@@ -78,23 +78,41 @@ const timed = async (fn) => { for (let i = 0; i < 20; i++) await fn(); const xs 
 const netlify = { gateway: await timed(chatOnce), direct: await timed(directOnce) };
 
 const asgi = JSON.parse(execFileSync(PYTHON, ["-c", `
-import asyncio, json, statistics, time, httpx
+import asyncio, json, statistics, time
 from adapters.app import Gateway
-CHAT, N = ${JSON.stringify(JSON.stringify(CHAT))}, ${requests}
+from adapters.client import HTTPClient
+CHAT, N = ${JSON.stringify(JSON.stringify(CHAT))}.encode(), ${requests}
+HEADERS = [(k.encode(), v.encode()) for k, v in ${JSON.stringify(HEADERS)}.items()]
+SCOPE = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+         "path": "/v1/chat/completions", "raw_path": b"/v1/chat/completions", "query_string": b"", "root_path": "",
+         "headers": HEADERS, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
 async def main():
+    # The app called as a server calls it, and the fake called with the client the app itself uses.
     app = Gateway(env={"GEMINI_BASE_URL": "${fakeUrl}", "LOG_LEVEL": "off"})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as gateway, httpx.AsyncClient() as direct:
-        async def chat():
-            await gateway.post("/v1/chat/completions", content=CHAT, headers=${JSON.stringify(HEADERS)})
-        async def straight():
-            await direct.post("${fakeUrl}/v1beta/models/gemini-2.5-flash:generateContent", headers={"x-goog-api-key": "AIzaBenchKey000000000001"}, json={"contents": [{"role": "user", "parts": [{"text": "bench"}]}]})
-        async def timed(fn):
-            for _ in range(20): await fn()
-            xs = []
-            for _ in range(N):
-                t = time.perf_counter(); await fn(); xs.append((time.perf_counter() - t) * 1000)
-            return statistics.median(xs)
-        print(json.dumps({"gateway": await timed(chat), "direct": await timed(straight)}))
+    direct = HTTPClient("${fakeUrl}", connect_timeout=10, read_timeout=60)
+    async def chat():
+        requested, hold = False, asyncio.Event()
+        async def receive():
+            nonlocal requested
+            if requested:
+                await hold.wait()
+            requested = True
+            return {"type": "http.request", "body": CHAT, "more_body": False}
+        async def send(message):
+            pass
+        await app(SCOPE, receive, send)
+    async def straight():
+        response = await direct.request("POST", "/v1beta/models/gemini-2.5-flash:generateContent",
+                                        {"x-goog-api-key": "AIzaBenchKey000000000001", "content-type": "application/json"},
+                                        b'{"contents": [{"role": "user", "parts": [{"text": "bench"}]}]}')
+        await response.read()
+    async def timed(fn):
+        for _ in range(20): await fn()
+        xs = []
+        for _ in range(N):
+            t = time.perf_counter(); await fn(); xs.append((time.perf_counter() - t) * 1000)
+        return statistics.median(xs)
+    print(json.dumps({"gateway": await timed(chat), "direct": await timed(straight)}))
 asyncio.run(main())
 `], { cwd: ROOT, env }).toString());
 fake.kill();
@@ -107,6 +125,7 @@ console.log(`  the function's module ready (import to first answer) ${ms(pick("r
 console.log(`  baseline, CPython importing adapters.app: ${ms(median(cpython))}; the function's cold start is ${(pick("ready") / median(cpython)).toFixed(0)}x that`);
 const own = (r) => r.gateway - r.direct;
 console.log(`per chat request, median of ${requests} (gateway / direct call to the fake / gateway's own work):`);
-console.log(`  Netlify function (Pyodide) ${ms(netlify.gateway)} / ${ms(netlify.direct)} / ${ms(own(netlify))}`);
-console.log(`  ASGI app (CPython)         ${ms(asgi.gateway)} / ${ms(asgi.direct)} / ${ms(own(asgi))}`);
+const ms2 = (x) => `${x.toFixed(2)} ms`;
+console.log(`  Netlify function (Pyodide) ${ms2(netlify.gateway)} / ${ms2(netlify.direct)} / ${ms2(own(netlify))}`);
+console.log(`  ASGI app (CPython)         ${ms2(asgi.gateway)} / ${ms2(asgi.direct)} / ${ms2(own(asgi))}`);
 console.log(`  ratio of the gateway's own work: ${(own(netlify) / own(asgi)).toFixed(2)}x`);

@@ -225,7 +225,7 @@ class Call:
             rotation.retry = rotation.position + 1 < len(rotation.order) and should_retry(error, now - rotation.started)
 
     def _fetch_error(self, name: str) -> GatewayError:
-        """fetch's failures as gateway errors, as `error_from_httpx` maps httpx's (never with the key)."""
+        """fetch's failures as gateway errors, as `error_from_transport` maps the HTTP client's (never with the key)."""
         if name == "TimeoutError":  # AbortSignal.timeout(REQUEST_TIMEOUT) fired
             return upstream_timeout(self.settings.request_timeout, name)
         if name == "UND_ERR_CONNECT_TIMEOUT":  # https://undici.nodejs.org/#/docs/api/Errors

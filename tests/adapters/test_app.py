@@ -1,16 +1,42 @@
-"""The ASGI app in process, with Gemini replaced by an `httpx.MockTransport`."""
+"""The ASGI app in process, with Gemini replaced by a fake HTTP client."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from adapters.app import Gateway
+from adapters.client import ProtocolError
 from core.config import Settings
+
+
+class FakeResponse:
+    """What adapters.client.Response offers: a status and a body read whole or streamed."""
+
+    def __init__(self, status: int, body=b"", chunks=None):
+        self.status, self.headers = status, {}
+        self._body, self._chunks = body, chunks
+
+    async def read(self) -> bytes:
+        return self._body
+
+    async def stream(self):
+        if self._chunks is None:
+            yield self._body
+            return
+        async for chunk in self._chunks:
+            yield chunk
+
+    async def aclose(self) -> None:
+        pass
+
+
+def answer(status: int, value) -> FakeResponse:
+    return FakeResponse(status, json.dumps(value).encode())
 
 
 async def call(app, method: str, path: str, *, headers=(), body: bytes = b"", query: bytes = b""):
@@ -42,22 +68,28 @@ def gemini_text(text: str = "hi") -> dict:
 CHAT = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}).encode()
 
 
+class FakeClient:
+    """Stands in for adapters.client.HTTPClient: records each request, answers from a queue."""
+
+    def __init__(self):
+        self.seen: list = []
+        self.answers: list[FakeResponse] = []
+
+    async def request(self, method, target, headers, body=None):
+        self.seen.append(SimpleNamespace(method=method, target=target, headers=headers, body=body))
+        return self.answers.pop(0) if self.answers else answer(200, gemini_text())
+
+    async def aclose(self):
+        pass
+
+
 @pytest.fixture
 def upstream():
-    seen: list[httpx.Request] = []
-    answers: list = []
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        answer = answers.pop(0) if answers else httpx.Response(200, json=gemini_text())
-        return answer(request) if callable(answer) else answer
-
-    handle.seen, handle.answers = seen, answers
-    return handle
+    return FakeClient()
 
 
 def gateway(upstream, **settings) -> Gateway:
-    return Gateway(Settings(**settings), transport=httpx.MockTransport(upstream))
+    return Gateway(Settings(**settings), client_factory=lambda settings: upstream)
 
 
 def test_the_clients_key_goes_upstream_in_the_header_and_nothing_else_does(upstream):
@@ -65,9 +97,9 @@ def test_the_clients_key_goes_upstream_in_the_header_and_nothing_else_does(upstr
                                              headers=[("authorization", "Bearer AIza-client")], body=CHAT))
     assert status == 200 and json.loads(body)["choices"][0]["message"]["content"] == "hi"
     [request] = upstream.seen
-    assert str(request.url) == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+    assert (request.method, request.target) == ("POST", "/v1beta/models/gemini-2.5-flash:generateContent")
     assert request.headers["x-goog-api-key"] == "AIza-client"
-    assert "authorization" not in request.headers and "key" not in request.url.params
+    assert "authorization" not in request.headers and "key=" not in request.target
     assert headers["content-type"] == "application/json" and headers["access-control-allow-origin"] == "*"
 
 
@@ -77,7 +109,7 @@ def test_server_keys_replace_the_token_which_never_goes_upstream(upstream):
     assert status == 200
     [request] = upstream.seen
     assert request.headers["x-goog-api-key"] == "AIza-server"
-    assert "secret-token" not in str(request.headers) + str(request.url) + request.content.decode()
+    assert "secret-token" not in str(request.headers) + request.target + request.body.decode()
 
 
 def test_the_app_keeps_working_across_event_loops_as_warm_serverless_invocations_do(upstream):
@@ -89,8 +121,8 @@ def test_the_app_keeps_working_across_event_loops_as_warm_serverless_invocations
 
 
 def test_a_rate_limited_key_is_skipped_for_the_next(upstream):
-    upstream.answers.append(httpx.Response(429, json={"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
-                                                                  "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "20s"}]}}))
+    upstream.answers.append(answer(429, {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
+                                                   "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "20s"}]}}))
     app = gateway(upstream)
     status, _, _ = asyncio.run(call(app, "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k1,k2")], body=CHAT))
     assert status == 200
@@ -102,16 +134,16 @@ def test_a_rate_limited_key_is_skipped_for_the_next(upstream):
 def test_a_network_failure_mid_stream_ends_with_an_error_event(upstream):
     async def body():
         yield b'data: {"candidates":[{"content":{"parts":[{"text":"par"}]}}]}\r\n\r\n'
-        raise httpx.ReadError("connection reset")
+        raise ProtocolError("the server closed the connection")
 
-    upstream.answers.append(httpx.Response(200, content=body(), headers={"content-type": "text/event-stream"}))
+    upstream.answers.append(FakeResponse(200, chunks=body()))
     request = json.dumps({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode()
     status, headers, content = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions",
                                                 headers=[("authorization", "Bearer k")], body=request))
     assert status == 200 and headers["content-type"].startswith("text/event-stream")
     events = [block[len(b"data: "):] for block in content.split(b"\n\n") if block]
     assert json.loads(events[1])["choices"][0]["delta"] == {"content": "par"}
-    assert json.loads(events[-2])["error"] == {"message": "Could not reach Gemini at https://generativelanguage.googleapis.com: ReadError.",
+    assert json.loads(events[-2])["error"] == {"message": "Could not reach Gemini at https://generativelanguage.googleapis.com: ProtocolError.",
                                                "type": "server_error", "param": None, "code": "upstream_error"}
     assert events[-1] == b"[DONE]"
 
@@ -153,7 +185,17 @@ def test_the_log_line(upstream, log_lines):
 
 
 def test_a_misconfigured_deployment_answers_with_the_variable_to_fix(upstream):
-    app = Gateway(env={"REQUEST_TIMEOUT": "soon"}, transport=httpx.MockTransport(upstream))
+    app = Gateway(env={"REQUEST_TIMEOUT": "soon"}, client_factory=lambda settings: upstream)
     status, _, body = asyncio.run(call(app, "GET", "/v1/models", headers=[("authorization", "Bearer k")]))
     assert status == 500 and json.loads(body)["error"]["message"].startswith("REQUEST_TIMEOUT:")
     assert upstream.seen == []
+
+
+def test_an_unusable_proxy_variable_is_named_in_the_answer(monkeypatch):
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")  # SOCKS: the client speaks only http:// proxies
+    app = Gateway(env={})
+    status, _, body = asyncio.run(call(app, "POST", "/v1/chat/completions", body=CHAT,
+                                       headers=[("authorization", "Bearer AIza-client")]))
+    error = json.loads(body)["error"]
+    assert status == 500 and error["message"].startswith("ALL_PROXY: must be an http:// proxy") and "socks5://" in error["message"]
+    assert "AIza-client" not in body.decode()

@@ -275,7 +275,7 @@ def test_makefile_packages_only_the_runtime(tmp_path, function):
     assert sam_template()["Resources"][function]["Metadata"] == {"BuildMethod": "makefile"}
     # A stand-in for the interpreter records the pip command instead of downloading wheels.
     pip = tmp_path / "python"
-    pip.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "pip-args"}\n')
+    pip.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "pip-args"}\n')
     pip.chmod(0o755)
     package = tmp_path / "package"
     subprocess.run(["make", "--no-print-directory", f"build-{function}", f"ARTIFACTS_DIR={package}", f"PYTHON={pip}"],
@@ -284,7 +284,9 @@ def test_makefile_packages_only_the_runtime(tmp_path, function):
     runtime = {str(path.relative_to(ROOT)) for folder in ("core", "adapters") for path in (ROOT / folder).glob("*.py")}
     assert files == runtime | {"adapters/aws_lambda_run.sh"}
     assert os.access(package / "adapters/aws_lambda_run.sh", os.X_OK)
-    args = (tmp_path / "pip-args").read_text().split()
+    commands = (tmp_path / "pip-args").read_text().splitlines()
+    args = commands[0].split()
+    assert commands[1].startswith("-c import sys")  # compile only with Lambda's own Python version
     assert args[:3] == ["-m", "pip", "install"]
     assert " ".join(args).count(f"--target {package} -r requirements-lambda.txt") == 1
     assert {"manylinux2014_x86_64", "3.12", "--only-binary=:all:"} <= set(args)

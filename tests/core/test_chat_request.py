@@ -193,6 +193,35 @@ def test_signatures_are_not_sent_to_models_that_never_made_them():
 # --- generation config ---------------------------------------------------------------------------
 
 
+class _Reading(dict):
+    """An empty request body that records every top-level field read from it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def test_the_fast_paths_know_every_field_they_skip_reading():
+    # generationConfig and thinkingConfig are skipped when a request has none of their fields:
+    # a field read there but missing from the skip list would be silently ignored.
+    from core import generation, thinking
+
+    body = _Reading()
+    generation._sampling(body, "gemini-2.5-flash")
+    assert body.read <= generation._PARAMS
+    body = _Reading()
+    thinking._requested(body)
+    assert body.read <= thinking._PARAMS
+
+
 def test_sampling_parameters():
     request = {
         "messages": [say("hi")], "temperature": 0.2, "top_p": 0.9, "top_k": 40, "max_tokens": 100,

@@ -69,9 +69,19 @@ RICH_CHAT = {
 
 
 def assert_unchanged(function, *args, **kwargs):
-    before = copy.deepcopy((args, kwargs))
+    # Settings cannot change at all (an immutable tuple holding an immutable mapping): leave them out.
+    inputs = ([a for a in args if not isinstance(a, Settings)], kwargs)
+    before = copy.deepcopy(inputs)
     function(*args, **kwargs)
-    assert (args, kwargs) == before, f"{function.__name__} mutated its input"
+    assert inputs == before, f"{function.__name__} mutated its input"
+
+
+def test_settings_cannot_be_changed():
+    settings = settings_from_env({"MODEL_ALIASES": "a=gemini-x"})
+    with pytest.raises(AttributeError):
+        settings.default_model = "other"
+    with pytest.raises(TypeError):
+        settings.model_aliases["b"] = "gemini-y"
 
 
 def test_request_mappers_never_mutate_their_input():

@@ -33,13 +33,26 @@ def environment(name: str, version: str, requirements: Sequence[str]) -> Path:
     """A virtual environment with `requirements` installed (pip arguments), made once and kept."""
     path = CACHE / name
     stamp = path / ".installed"
-    wanted = " ".join(requirements)
+    # The files named with -r are part of what is wanted: an edited requirements file rebuilds.
+    wanted = "\n".join([" ".join(requirements), *(_requirement_lines(Path(file)) for flag, file in
+                                                  zip(requirements, requirements[1:]) if flag == "-r")])
     if not (stamp.exists() and stamp.read_text() == wanted):
         shutil.rmtree(path, ignore_errors=True)
         subprocess.run([python(version), "-m", "venv", str(path)], check=True)
         subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", *requirements], check=True)
         stamp.write_text(wanted)
     return path
+
+
+def _requirement_lines(file: Path) -> str:
+    """A requirements file's text with the files it includes (`-r other.txt`) spliced in."""
+    lines = []
+    for line in file.read_text().splitlines():
+        if line.startswith("-r "):
+            lines.append(_requirement_lines(file.parent / line[3:].strip()))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def free_port() -> int:
