@@ -20,6 +20,7 @@ from core.config import Settings, settings_from_env
 from core.errors import GatewayError, body_too_large, internal_error
 from core.exchange import Exchange, Stamp, prepare
 from core.jsontext import dumps_bytes, parse_request_body
+from core.payload import Audio, Payload
 from core.routing import Route, cors_headers, landing_page, preflight_headers, route
 from core.sse import RESPONSE_HEADERS as SSE_HEADERS
 from core.stream import GeminiStream
@@ -85,6 +86,8 @@ class _Request:
         self.cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
         self.started = False  # the response has begun: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
+        self.native = False  # a native Gemini route: errors in Google's envelope
+        self.level: int | None = None  # the log level, when the answer sets it (a forwarded error)
         self.secrets: list[str] = []
         self.log: dict[str, Any] = {"request_id": self.id, "method": scope.get("method"), "path": scope.get("path")}
 
@@ -95,7 +98,9 @@ class _Request:
             upstream = self.gateway.upstream
             self.secrets.extend(upstream.settings.api_keys + upstream.settings.auth_tokens)
             self.cors = cors_headers(self.headers.get("origin"), upstream.settings)
-            await self._dispatch(upstream, route(self.scope["method"], self.scope["path"]))
+            where = route(self.scope["method"], self.scope["path"], self.headers)
+            self.native = where.name == "native"
+            await self._dispatch(upstream, where)
         except GatewayError as error:
             level = logging.WARNING if error.status < 500 else logging.ERROR
             await self._error(error)
@@ -106,7 +111,7 @@ class _Request:
             await self._error(self._internal_error(exc))
         finally:
             self.log["ms"] = round((time.monotonic() - began) * 1000, 1)
-            log_request(self.log, self.secrets, level=level)
+            log_request(self.log, self.secrets, level=self.level or level)
 
     async def _dispatch(self, upstream: Upstream, where: Route) -> None:
         settings = upstream.settings
@@ -124,22 +129,40 @@ class _Request:
         presented = presented_credential(self.headers, query)
         if presented:
             self.secrets.append(presented)
+        if where.name == "native":
+            await self._native(upstream, where, raw_query.decode("latin-1"), query)
+            return
         keys = upstream_keys(self.headers, query, settings)
         self.secrets.extend(keys)
-        body = None
-        if self.scope["method"] == "POST":
-            body = parse_request_body(await self._read_body(settings.max_body_bytes))
+        body = await self._body(where, settings.max_body_bytes)
         exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
         self.log.update(model=exchange.model, stream=exchange.stream)
         attempts = Attempts()
-        # From here on the client may leave at any moment: the watcher then cancels this task, so
-        # a Gemini call nobody waits for stops (and stops costing tokens) at once.
-        watcher = _Watcher(self)
         try:
             if exchange.stream:
-                await self._stream(upstream, exchange, keys, attempts)
+                await self._guarded(self._stream(upstream, exchange, keys, attempts))
             else:
-                await self._whole(upstream, exchange, keys, attempts)
+                await self._guarded(self._whole(upstream, exchange, keys, attempts))
+        finally:
+            self.log["attempts"] = attempts.count
+
+    async def _body(self, where: Route, limit: int) -> Any:
+        """The request body as the route takes it: parsed JSON, a parsed form, or None."""
+        if where.body is None or self.scope["method"] != "POST":
+            return None
+        raw = await self._read_body(limit)
+        if where.body == "form":
+            from .forms import form_from_multipart  # only form routes pay for the parser
+
+            return form_from_multipart(self.headers.get("content-type", ""), raw)
+        return parse_request_body(raw)
+
+    async def _guarded(self, work: Awaitable[None]) -> None:
+        """Run the upstream part of a request; if the client leaves meanwhile, the watcher cancels
+        it, so a Gemini call nobody waits for stops (and stops costing tokens) at once."""
+        watcher = _Watcher(self)
+        try:
+            await work
         except asyncio.CancelledError:
             if not watcher.fired:
                 raise
@@ -149,7 +172,56 @@ class _Request:
             self.log["disconnected"] = True
         finally:
             watcher.stop()
+
+    async def _native(self, upstream: Upstream, where: Route, raw_query: str, query: dict[str, str]) -> None:
+        """Gemini's own API, forwarded (core/native.py): errors in Google's envelope, not OpenAI's."""
+        from core.native import native_request
+
+        settings = upstream.settings
+        plan = native_request(self.scope["method"], where.path, raw_query, self.headers)
+        keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
+        self.secrets.extend(key for key in keys if key)
+        plan = plan.with_body(await self._read_body(settings.max_body_bytes))
+        self.log.update(model=plan.model, stream=plan.request.stream)
+        attempts = Attempts()
+        try:
+            await self._guarded(self._forward(upstream, plan, keys, attempts))
+        finally:
             self.log["attempts"] = attempts.count
+
+    async def _forward(self, upstream: Upstream, plan: Any, keys: tuple[str | None, ...], attempts: Attempts) -> None:
+        from core.native import native_response_headers, public_origin
+
+        response = await upstream.forward(plan.request, keys, attempts)
+        origin = public_origin(self.headers, self.scope.get("scheme", "http"))
+        headers = native_response_headers(response.headers.items(), upstream.settings.gemini_base_url, origin)
+        if response.status != 200:
+            self.level = logging.WARNING if response.status < 500 else logging.ERROR
+            self.log["error"] = "gemini"
+            await self._respond(response.status, response.content, headers)
+            return
+        if not plan.request.stream:
+            await self._respond(200, await response.read(), headers)
+            return
+        try:
+            await self._start(200, headers)
+            await self._pipe(response, upstream)
+        finally:
+            await response.aclose()
+            self.log["status"] = 200
+
+    async def _pipe(self, response: Any, upstream: Upstream) -> None:
+        """A native stream, byte for byte; a failure half-way ends it with an error event."""
+        tail = b""
+        try:
+            async for chunk in response.stream():
+                await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception as exc:
+            error = error_from_transport(exc, upstream.settings) or self._internal_error(exc)
+            self.log["stream_error"] = error.code or error.type
+            tail = b"data: " + dumps(error.to_google_dict()) + b"\n\n"
+        self.finished = True
+        await self._send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
         requests = exchange.requests()
@@ -161,9 +233,17 @@ class _Request:
                 responses = list(await asyncio.gather(*calls))
             requests = exchange.feed(responses)
         result = exchange.result()
-        if isinstance(result, dict) and isinstance(result.get("usage"), dict):
-            self.log["usage"] = usage_summary(result["usage"])
-        await self._respond(200, dumps(result), [("content-type", "application/json")])
+        usage = exchange.usage if exchange.usage is not None else result.get("usage") if isinstance(result, dict) else None
+        if isinstance(usage, dict):
+            self.log["usage"] = usage_summary(usage)
+        if isinstance(result, Audio):
+            from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request
+
+            result = audio_payload(result)
+        if isinstance(result, Payload):
+            await self._respond(200, result.body, [("content-type", result.content_type)])
+        else:
+            await self._respond(200, dumps(result), [("content-type", "application/json")])
 
     async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
         # Every retry happens inside open_stream, before the first byte is sent to the client.
@@ -224,7 +304,13 @@ class _Request:
         self.log["message"] = error.message[:300]
         if self.started:
             return  # a stream already answered 200; its error event has been sent
-        await self._respond(error.status, dumps_bytes(error.to_dict()), [("content-type", "application/json"), *error.headers()])
+        headers = [("content-type", "application/json"), *error.headers()]
+        if self.native:
+            from core.native import native_error_headers
+
+            headers += native_error_headers(self.scope["path"])
+        envelope = error.to_google_dict() if self.native else error.to_dict()
+        await self._respond(error.status, dumps_bytes(envelope), headers)
 
     async def _respond(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
         self.log.setdefault("status", status)

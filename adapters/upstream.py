@@ -73,8 +73,7 @@ class Upstream:
         """A whole JSON answer, trying the pool's keys in turn on retryable failures."""
 
         async def once(client: Any, key: str) -> Any:
-            body = None if request.body is None else dumps(request.body)
-            response = await client.request(request.method, request.target(), request.headers(key), body)
+            response = await client.request(request.method, request.target(), request.headers(key), request.content(dumps))
             content = await response.read()
             if response.status != 200:
                 raise error_from_gemini(response.status, content, model=model)
@@ -89,12 +88,34 @@ class Upstream:
         """A response with status 200 whose body is still to be read; retried only before this returns."""
 
         async def once(client: Any, key: str) -> Any:
-            response = await client.request(request.method, request.target(), request.headers(key), dumps(request.body))
+            response = await client.request(request.method, request.target(), request.headers(key), request.content(dumps))
             if response.status != 200:
                 raise error_from_gemini(response.status, await response.read(), model=model)
             return response
 
         return await self._rotate(once, keys, attempts)
+
+    async def forward(self, request: UpstreamRequest, keys: Sequence[str | None], attempts: Attempts) -> Any:
+        """A native request's answer, whatever its status: a failure worth another key is retried
+        (as for the OpenAI routes), and the last answer is the client's, as Gemini gave it. For a
+        status other than 200 the body has been read: `response.content`."""
+
+        async def once(client: Any, key: str | None) -> Any:
+            response = await client.request(request.method, request.target(), request.headers(key), request.content(dumps))
+            if response.status == 200:
+                return response
+            response.content = await response.read()
+            error = error_from_gemini(response.status, response.content)
+            error.answer = response  # what the client gets if no other key does better
+            raise error
+
+        try:
+            return await self._rotate(once, keys, attempts)
+        except GatewayError as error:
+            answer = getattr(error, "answer", None)
+            if answer is None:
+                raise
+            return answer
 
     async def _rotate(self, once: Any, keys: Sequence[str], attempts: Attempts) -> Any:
         client = self.client()

@@ -17,6 +17,7 @@ __all__ = [
     "response_candidates",
     "candidate_to_choice",
     "classify_part",
+    "image_markdown",
     "finish_reason",
     "tool_call_from_gemini",
 ]
@@ -75,10 +76,15 @@ def candidate_parts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
-    """("reasoning" | "content", text), ("call", functionCall) or ("other", None)."""
+    """("reasoning" | "content", text), ("call", functionCall), ("image", data: URL) or ("other", None)."""
     text = part.get("text")
     if isinstance(text, str):
         return ("reasoning" if part.get("thought") is True else "content"), text
+    inline = part.get("inlineData")
+    if isinstance(inline, dict) and part.get("thought") is not True:  # thought images are drafts
+        mime, data = inline.get("mimeType"), inline.get("data")
+        if isinstance(mime, str) and mime.startswith("image/") and isinstance(data, str) and data:
+            return "image", f"data:{mime};base64,{data}"
     call = part.get("functionCall")
     if isinstance(call, dict):
         return "call", call
@@ -129,6 +135,8 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
             signature = part_sig
         if kind == "content":
             content.append(value)
+        elif kind == "image":
+            content.append(image_markdown(value, bool(content)))
         elif kind == "reasoning":
             reasoning.append(value)
 
@@ -149,6 +157,12 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
         "logprobs": chat_logprobs_from_gemini(candidate.get("logprobsResult")),
         "finish_reason": finish_reason(candidate.get("finishReason"), bool(tool_calls)),
     }
+
+
+def image_markdown(url: str, after_text: bool) -> str:
+    """A picture in a whole answer, as the Markdown every chat client renders (Open WebUI, LobeChat,
+    Cherry Studio); a stream sends pictures as `delta.images` instead (core/stream.py)."""
+    return f"\n\n![image]({url})" if after_text else f"![image]({url})"
 
 
 def candidate_index(candidate: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
 from .generation import generation_config_from_openai
 from .messages import messages_to_gemini
-from .models import resolve_chat_model
+from .models import is_image_model, resolve_chat_model
 from .tools import tool_config_from_openai, tools_from_openai
 from .upstream import UpstreamRequest, generate_request
 
@@ -62,6 +62,8 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     if safety:
         gemini["safetySettings"] = safety
     config = generation_config_from_openai(body, google, model.name, settings.include_thoughts)
+    if is_image_model(model.name) and "responseModalities" not in (config or {}):
+        config = {**(config or {}), "responseModalities": ["TEXT", "IMAGE"]}  # the pictures are the point
     if config:
         gemini["generationConfig"] = config
     cached = _cached_content(google)

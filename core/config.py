@@ -33,6 +33,9 @@ class Settings(NamedTuple):
     auth_tokens: tuple[str, ...] = ()
     default_model: str = "gemini-flash-latest"
     default_embedding_model: str = "gemini-embedding-001"
+    default_image_model: str = "gemini-nano-banana-2.1"
+    default_speech_model: str = "gemini-3.8-flash-tts"
+    default_transcription_model: str = "gemini-flash-latest"
     model_aliases: Mapping[str, str] = MappingProxyType({})
     request_timeout: float = 300.0
     connect_timeout: float = 10.0
@@ -59,6 +62,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         auth_tokens=_csv(env, "AUTH_TOKEN"),
         default_model=_model(env, "DEFAULT_MODEL", defaults.default_model),
         default_embedding_model=_model(env, "DEFAULT_EMBEDDING_MODEL", defaults.default_embedding_model),
+        default_image_model=_model(env, "DEFAULT_IMAGE_MODEL", defaults.default_image_model),
+        default_speech_model=_model(env, "DEFAULT_SPEECH_MODEL", defaults.default_speech_model),
+        default_transcription_model=_model(env, "DEFAULT_TRANSCRIPTION_MODEL", defaults.default_transcription_model),
         model_aliases=MappingProxyType(_aliases(env, "MODEL_ALIASES")),
         request_timeout=_seconds(env, "REQUEST_TIMEOUT", defaults.request_timeout),
         connect_timeout=_seconds(env, "CONNECT_TIMEOUT", defaults.connect_timeout),

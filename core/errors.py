@@ -62,6 +62,10 @@ class GatewayError(Exception):
         """The OpenAI error envelope: `{"error": {"message", "type", "param", "code"}}`."""
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
+    def to_google_dict(self) -> dict[str, Any]:
+        """Google's error envelope, for clients of the native API: `{"error": {"code", "message", "status"}}`."""
+        return {"error": {"code": self.status, "message": self.message, "status": _GOOGLE_STATUS.get(self.status, "UNKNOWN")}}
+
     def headers(self) -> list[tuple[str, str]]:
         """Extra response headers this error asks for (e.g. `Retry-After`)."""
         return []
@@ -155,6 +159,13 @@ class ConfigError(GatewayError):
         super().__init__(f"{variable}: {message}")
         self.variable = variable
 
+
+# HTTP status → the google.rpc code name Google's own errors carry (https://google.aip.dev/193).
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+    405: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
+    503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+}
 
 # Gemini's canonical status names → our error class, for statuses whose HTTP code alone
 # does not tell (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes).

@@ -14,7 +14,7 @@ with `errors.error_from_gemini(status, body, model=exchange.model)`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from .chat import chat_request_to_gemini
 from .chat_response import chat_response_from_gemini
@@ -45,6 +45,7 @@ class Exchange:
 
     model: str | None = None
     stream: bool = False
+    usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
 
     def requests(self) -> list[UpstreamRequest]:
         raise NotImplementedError
@@ -159,10 +160,46 @@ class ModelExchange(Exchange):
         return model_from_gemini(self._responses[0])
 
 
-def prepare(route: Route, body: Mapping[str, Any] | None, settings: Settings, stamp: Stamp) -> Exchange:
-    """The exchange for a routed API request (`body` is the parsed JSON body of a POST)."""
+class ImagesExchange(Exchange):
+    """Image generations and edits: `n` calls in parallel, their pictures in one answer."""
+
+    def __init__(self, plan: Any, stamp: Stamp) -> None:
+        self.plan, self.model, self.created = plan, plan.model, stamp.created
+
+    def requests(self) -> list[UpstreamRequest]:
+        return self.plan.upstream()
+
+    def result(self) -> Any:
+        from .images import images_response_from_gemini
+
+        answer, self.usage = images_response_from_gemini(self._responses, self.plan, self.created)
+        return answer
+
+
+class _OneCallExchange(Exchange):
+    """Speech and transcription: one Gemini call, whose answer `convert(response, plan)` turns into
+    the result (`payload.Audio`, a `payload.Payload` or JSON) and the usage to log."""
+
+    def __init__(self, plan: Any, convert: Any) -> None:
+        self.plan, self.model, self._convert = plan, plan.model, convert
+
+    def requests(self) -> list[UpstreamRequest]:
+        return [self.plan.upstream()]
+
+    def result(self) -> Any:
+        answer, self.usage = self._convert(self._responses[0], self.plan)
+        return answer
+
+
+def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    """The exchange for a routed API request: `body` is the parsed JSON body of a POST, or the
+    `forms.Form` of a multipart one (image edits, transcriptions)."""
     if route.name == "chat":
         return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+    if route.name == "responses":
+        from .responses import ResponsesExchange, responses_request_to_gemini
+
+        return ResponsesExchange(responses_request_to_gemini(body or {}, settings), stamp)
     if route.name == "completions":
         from .completions import completion_request_to_gemini
 
@@ -175,4 +212,19 @@ def prepare(route: Route, body: Mapping[str, Any] | None, settings: Settings, st
         return ModelListExchange()
     if route.name == "model":
         return ModelExchange(route.model_id or "")
+    if route.name in ("images", "image_edits"):
+        from .images import image_edit_request_to_gemini, image_request_to_gemini
+
+        if route.name == "images":
+            return ImagesExchange(image_request_to_gemini(body or {}, settings), stamp)
+        return ImagesExchange(image_edit_request_to_gemini(body, settings), stamp)
+    if route.name == "speech":
+        from .speech import audio_from_gemini, speech_request_to_gemini
+
+        return _OneCallExchange(speech_request_to_gemini(body or {}, settings), audio_from_gemini)
+    if route.name in ("transcriptions", "translations"):
+        from .transcription import transcription_from_gemini, transcription_request_to_gemini
+
+        plan = transcription_request_to_gemini(body, settings, translate=route.name == "translations")
+        return _OneCallExchange(plan, transcription_from_gemini)
     raise ValueError(f"route {route.name!r} has no upstream exchange")

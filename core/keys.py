@@ -47,8 +47,11 @@ class KeyPool:
         resting = sorted((key for key in rotated if self._resting.get(key, 0.0) > now), key=self._resting.__getitem__)
         return (ready + resting)[:max_attempts]
 
-    def report(self, key: str, error: GatewayError | None, now: float) -> None:
-        """Record how a key fared: success clears its rest, a bad key or a 429 starts one."""
+    def report(self, key: str | None, error: GatewayError | None, now: float) -> None:
+        """Record how a key fared: success clears its rest, a bad key or a 429 starts one.
+        `None` (a native call that needs no key) is no key to rest."""
+        if key is None:
+            return
         if error is None:
             self._resting.pop(key, None)
             return

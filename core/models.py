@@ -17,9 +17,11 @@ __all__ = [
     "ModelChoice",
     "budget_range",
     "generation",
+    "is_image_model",
     "requires_thought_signatures",
     "resolve_chat_model",
     "resolve_embedding_model",
+    "resolve_model",
     "supports_json_schema",
     "thinking_levels",
     "thinking_style",
@@ -68,6 +70,14 @@ def resolve_embedding_model(requested: str | None, settings: Settings) -> str:
     return _gemini_name(name, settings.default_embedding_model)
 
 
+def resolve_model(requested: str | None, default: str, settings: Settings) -> str:
+    """A model for the image, speech and transcription endpoints: Gemini names as given (after
+    aliases), other names (OpenAI's: `gpt-image-1`, `tts-1`, `whisper-1`) the endpoint's default."""
+    name = requested or default
+    name = settings.model_aliases.get(name, name)
+    return _gemini_name(name, default)
+
+
 def validate_model_id(name: str, param: str = "model") -> str:
     """`name` without any `models/` prefix, checked to be safe inside an upstream URL path."""
     if name.startswith("models/"):
@@ -92,6 +102,11 @@ def generation(model: str) -> tuple[int, int] | None:
     if model.startswith("gemini-") and model.endswith("-latest"):
         return _LATEST
     return None
+
+
+def is_image_model(model: str) -> bool:
+    """Gemini's image-output models (`gemini-3-pro-image`, `gemini-nano-banana-2.1`): their names say so."""
+    return "-image" in model or "nano-banana" in model
 
 
 @lru_cache(maxsize=256)

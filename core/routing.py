@@ -12,29 +12,65 @@ __all__ = ["Route", "cors_headers", "landing_page", "preflight_headers", "route"
 
 
 class Route(NamedTuple):
-    """`name` is one of chat, completions, embeddings, models, model, root, preflight."""
+    """`name`: chat, responses, completions, embeddings, models, model, images, image_edits, speech,
+    transcriptions, translations, native, root or preflight. `model_id` is the model a `model`
+    route names; `path` is the Gemini path a `native` route forwards to."""
 
     name: str
     model_id: str | None = None
+    path: str = ""
+
+    @property
+    def body(self) -> str | None:
+        """What the request body is: `"json"`, `"form"` (multipart/form-data), `"raw"` (native: bytes
+        forwarded as they are) or None (no body is read)."""
+        return _BODIES.get(self.name)
 
 
 # Path (without any /v1 prefix) → (route name, method).
 _ROUTES = {
     "/chat/completions": ("chat", "POST"),
+    "/responses": ("responses", "POST"),
     "/completions": ("completions", "POST"),
     "/embeddings": ("embeddings", "POST"),
     "/models": ("models", "GET"),
+    "/images/generations": ("images", "POST"),
+    "/images/edits": ("image_edits", "POST"),
+    "/audio/speech": ("speech", "POST"),
+    "/audio/transcriptions": ("transcriptions", "POST"),
+    "/audio/translations": ("translations", "POST"),
 }
-_ALLOWED_METHODS = "GET, POST, OPTIONS"
-# Browser clients may read these: when to retry after a 429, and which log line is theirs.
-_EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id")
+_BODIES = {
+    "chat": "json", "responses": "json", "completions": "json", "embeddings": "json", "images": "json", "speech": "json",
+    "image_edits": "form", "transcriptions": "form", "translations": "form", "native": "raw",
+}
+_ENDPOINTS = ", ".join(f"/v1{path}" for path in _ROUTES)
+# Gemini's own API, forwarded: everything under /v1beta and the Files API's uploads; under /v1, what
+# cannot be an OpenAI request (see `_is_native_v1`).
+_NATIVE_PREFIXES = ("/v1beta/", "/upload/v1beta/", "/upload/v1/")
+_NATIVE_METHODS = frozenset({"GET", "POST", "PATCH", "DELETE"})
+_ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+_ALLOWED_HEADERS = ("Authorization, Content-Type, x-goog-api-key, x-goog-api-client, x-goog-upload-protocol, "
+                    "x-goog-upload-command, x-goog-upload-offset, x-goog-upload-header-content-length, "
+                    "x-goog-upload-header-content-type")
+# Browser clients may read these: when to retry after a 429, which log line is theirs, and where the
+# Files API's resumable upload continues.
+_EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
 
 
-def route(method: str, path: str) -> Route:
-    """Route a request; clients differ in whether they put `/v1` before the endpoint path."""
+def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> Route:
+    """Route a request; clients differ in whether they put `/v1` before the endpoint path.
+
+    `headers` (lower-case names) tell a Google SDK's `GET /v1/models` (Gemini's stable API, which
+    google-genai 3 calls by default) from an OpenAI client's: only Google's SDKs send `x-goog-api-client`.
+    """
     method = method.upper()
     if method == "OPTIONS":
         return Route("preflight")
+    if path.startswith(_NATIVE_PREFIXES) or _is_native_v1(path, headers or {}):
+        if method not in _NATIVE_METHODS:
+            raise MethodNotAllowedError(method, path[:100], "GET, POST, PATCH or DELETE")
+        return Route("native", path=path)
     if path.startswith("/v1/") or path == "/v1":
         path = path[3:]
     if len(path) > 1 and path.endswith("/"):
@@ -49,11 +85,21 @@ def route(method: str, path: str) -> Route:
         return Route("model", unquote(path[len("/models/"):]))
     name, allowed = _ROUTES.get(path, (None, None))
     if name is None:
-        raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves /v1/chat/completions, "
-                            "/v1/completions, /v1/embeddings and /v1/models.", code="unknown_url")
+        raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves {_ENDPOINTS}, and Gemini's own "
+                            "API under /v1beta.", code="unknown_url")
     if method != allowed:
         raise MethodNotAllowedError(method, path, allowed)
     return Route(name)
+
+
+def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:
+    """Gemini's stable API under /v1: a model method (`/v1/models/{model}:generateContent`: OpenAI's
+    model paths never hold a colon), Gemini-only collections, or any path a Google SDK calls."""
+    if path.startswith("/v1/models/") and ":" in path[len("/v1/models/"):]:
+        return True
+    if path.startswith(("/upload/v1/", "/v1/files", "/v1/cachedContents", "/v1/tunedModels", "/v1/operations")):
+        return True
+    return path.startswith("/v1/") and "x-goog-api-client" in headers
 
 
 def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]]:
@@ -71,7 +117,7 @@ def preflight_headers(origin: str | None, headers: Mapping[str, str], settings: 
     requested = headers.get("access-control-request-headers")
     return cors_headers(origin, settings) + [
         ("access-control-allow-methods", _ALLOWED_METHODS),
-        ("access-control-allow-headers", requested or "Authorization, Content-Type, x-goog-api-key"),
+        ("access-control-allow-headers", requested or _ALLOWED_HEADERS),
         ("access-control-max-age", "86400"),
     ]
 
@@ -88,5 +134,8 @@ def landing_page(settings: Settings) -> str:
         "API base:  <this URL>/v1\n"
         f"API key:   {mode}\n"
         f"Models:    any Gemini model name (GET /v1/models); other names use {settings.default_model}\n"
-        "Endpoints: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /v1/models\n"
+        "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
+        "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
+        "           /v1/audio/translations; GET /v1/models\n"
+        "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )

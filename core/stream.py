@@ -46,6 +46,8 @@ __all__ = ["ChatStream", "GeminiStream"]
 class GeminiStream:
     """The shared half of every stream translator: decoding, failures, completion and `[DONE]`."""
 
+    TERMINATOR = DONE  # what ends a finished stream (the Responses API's streams have no `[DONE]`)
+
     def __init__(self, codec: Codec = STDLIB) -> None:
         self._sse = SSEDecoder()
         self._codec = codec
@@ -83,13 +85,13 @@ class GeminiStream:
             if self._closed:
                 return b"".join(out)
         if not self._complete():
-            out.append(self.fail(_tail_error(self._sse.stray) or UpstreamError(
+            out.append(self.fail(tail_error(self._sse.stray) or UpstreamError(
                 "The Gemini stream ended before the answer was complete (no finishReason)."
             )))
             return b"".join(out)
         self._closed = True
         out.append(self._end())
-        out.append(DONE)
+        out.append(self.TERMINATOR)
         return b"".join(out)
 
     def fail(self, error: GatewayError) -> bytes:
@@ -130,7 +132,7 @@ class GeminiStream:
         raise NotImplementedError
 
 
-def _tail_error(stray: bytes) -> GatewayError | None:
+def tail_error(stray: bytes) -> GatewayError | None:
     """The error in a bare JSON body that ended the stream instead of an event, if that is what it was."""
     if not stray.lstrip().startswith((b"{", b"[")):
         return None
@@ -150,11 +152,12 @@ def _tail_error(stray: bytes) -> GatewayError | None:
 class _Choice:
     """What a stream knows about one of its choices."""
 
-    __slots__ = ("finished", "calls", "text", "grounding")
+    __slots__ = ("finished", "calls", "images", "text", "grounding")
 
     def __init__(self) -> None:
         self.finished = False
         self.calls = 0
+        self.images = 0
         self.text: list[str] = []
         self.grounding: Any = None
 
@@ -199,6 +202,10 @@ class ChatStream(GeminiStream):
                 tool_call = tool_call_from_gemini(value, next(self._ids), signature)
                 delta["tool_calls"] = [{"index": choice.calls, **tool_call}]
                 choice.calls += 1
+            elif kind == "image":
+                # OpenRouter's shape, which Open WebUI, LobeChat and Cherry Studio read from a stream.
+                delta["images"] = [{"type": "image_url", "image_url": {"url": value}, "index": choice.images}]
+                choice.images += 1
             else:
                 if kind == "content" and value:
                     delta["content"] = value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 from urllib.parse import quote, urlencode
 
 __all__ = ["API_VERSION", "USER_AGENT", "UpstreamRequest", "generate_request"]
@@ -12,23 +12,37 @@ USER_AGENT = "gemini-openai-gateway"
 
 
 class UpstreamRequest(NamedTuple):
-    """One call to the Gemini REST API. The shell adds the base URL and the `x-goog-api-key` header."""
+    """One call to the Gemini REST API. The shell adds the base URL and the `x-goog-api-key` header.
+
+    `body` is JSON to encode, or bytes to send as they are (a forwarded native request, whose own
+    headers — content type, the Files API's upload protocol — ride in `forward`).
+    """
 
     method: str
     path: str
     query: tuple[tuple[str, str], ...] = ()
     body: Any = None
     stream: bool = False
+    forward: tuple[tuple[str, str], ...] = ()
 
-    def headers(self, key: str) -> dict[str, str]:
+    def headers(self, key: str | None) -> dict[str, str]:
         """The request headers, with the Gemini key (which never goes in the URL or a log)."""
-        headers = {"x-goog-api-key": key, "user-agent": USER_AGENT}
-        if self.body is not None:
+        headers = {"user-agent": USER_AGENT}
+        if key is not None:
+            headers["x-goog-api-key"] = key
+        if self.body is not None and not isinstance(self.body, (bytes, bytearray)):
             headers["content-type"] = "application/json"
+        headers.update(self.forward)
         if self.stream:
             # Compressed event streams arrive in bursts; ask for the bytes as Gemini writes them.
             headers["accept-encoding"] = "identity"
         return headers
+
+    def content(self, dumps: Callable[[Any], bytes]) -> bytes | None:
+        """The body as bytes: JSON encoded with `dumps`, bytes as they are, None for no body."""
+        if self.body is None or isinstance(self.body, (bytes, bytearray)):
+            return self.body
+        return dumps(self.body)
 
     def target(self) -> str:
         """The request target: the path and the query string."""

@@ -52,15 +52,52 @@ any text; only status/sleep/first_delay apply there):
   thinking           a ``{"text": ..., "thought": true}`` part first + thoughtsTokenCount
 While sleeping, the fake watches for the client going away and stops promptly.
 
+Media (tests/fake_media.py; sleep/status/block and the stream faults still apply):
+* Image models (name has "-image" or "nano-banana"): parts ``{"text": "Here is the image
+  you asked for."}`` (``"Edited N input image(s): Here is ..."`` when the last user turn
+  has N image/* inlineData/fileData parts) and ``{"inlineData": {"mimeType": "image/png",
+  "data": ...}}``: a valid solid-colour PNG, the smallest multiple of
+  ``imageConfig.aspectRatio`` (default 1:1) with both sides >= 16 (1:1 16x16, 16:9 32x18,
+  3:2 24x16); unsupported ratio -> 400.  Streams: a text event, then image + finishReason.
+  ``candidateCount`` > 1 -> 400.  ``#fake:image_safety`` -> finishReason IMAGE_SAFETY, no
+  content; ``#fake:no_image`` -> the text part only.
+* TTS models (name has "-tts"): responseModalities must be ["AUDIO"], voice names (single
+  or multi speaker) one of fake_media.VOICES, the last user text non-empty, else 400;
+  Part.speechMetadata only for gemini-3.8+ (400 "Unknown name" before).  One inlineData
+  part: a 440 Hz sine, 0.02 s/char (0.2-5 s), 24 kHz mono 16-bit: "audio/wav" (a whole
+  WAV) for 3.8+, else raw PCM "audio/L16;codec=pcm;rate=24000".  25 tokens per second.
+* Audio in (an audio/* inlineData or fileData in the last user turn, other models):
+  "Hello from the fake transcriber. This is the second segment.", or with responseSchema /
+  responseJsonSchema the JSON ``{"language": "english", "segments": [{0.0-1.2}, {1.2-D}]}``
+  (D = the WAV's duration, >= 1.2; 2.5 if unreadable; fileData read from uploaded files).
+  "translat" in the user/system text prefixes every segment text with "[en] ".
+* Files API (key needed except for chunks); ``fake.files``: id -> (metadata, bytes):
+  POST /upload/v1beta/files  X-Goog-Upload-Protocol: resumable, -Command: start, body
+                             {"file": {display_name, mime_type, name}} (either case) ->
+                             200, empty, x-goog-upload-url = <scheme>://<Host>/upload/v1beta/
+                             files?upload_id=..&upload_protocol=resumable, -status: active
+  POST <upload url>          keyless; -Command "upload" | "upload, finalize" | "finalize" |
+                             "query", X-Goog-Upload-Offset = bytes so far (else 400);
+                             finalize -> {"file": F}, x-goog-upload-status: final;
+                             unknown upload_id -> 404
+  GET  /v1beta/files/{id}    F, or 404        GET /v1beta/files?pageSize=&pageToken=
+  DELETE /v1beta/files/{id}  {}, or 404       -> {"files": [...newest first]} ({} if none)
+  F = name files/<id>, displayName (if given), mimeType, sizeBytes (string), create/update/
+  expirationTime (+48 h), sha256Hash (base64 of the hex digest, as the real API), uri
+  <scheme>://<Host>/v1beta/files/<id>, state ACTIVE, source UPLOADED.
+  (google-genai 3.4 uses /v1 by default, so every route above also answers under /v1,
+  with /v1 in the URLs it hands out; its ``x-goog-api-client`` header is just recorded.)
+
 Admin routes (no key needed); the same state is on the FakeGemini instance:
   POST /_fake/script   {"responses": [entry, ...]}   -> FakeGemini.script(...)
   POST /_fake/keys     {"valid": [...], "rate_limited": [...]} -> set_keys(...)
                        (empty "valid" = any non-empty key is accepted)
   GET  /_fake/requests recorded Gemini requests: method, path, query, key,
                        headers, json, t            -> FakeGemini.requests
+  GET  /_fake/files    metadata of the uploaded files  -> FakeGemini.files
   GET  /_fake/events   {"type": "stream_completed" | "stream_disconnected" |
                        "request_disconnected", "path", "t", ...} -> .events
-  POST /_fake/reset    clear script, records, events; keys back to startup -> reset()
+  POST /_fake/reset    clear script, records, events, files; keys back to startup -> reset()
 Script entries are consumed in order by the next POSTs to a model method
 (after the key check, before anything else):
   {"status": 200, "json": {...}, "delay": S}            JSON body after sleeping S
@@ -88,6 +125,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qs
 
 import uvicorn
+
+from tests import fake_media
 
 MODEL_ROUTE = re.compile(r"^/v1(?:beta)?/models/([^/:]+)(?::([A-Za-z]+))?$")
 LIST_ROUTE = re.compile(r"^/v1(?:beta)?/models/?$")
@@ -267,6 +306,8 @@ class FakeGemini:
         self._ids = itertools.count(1)
         self.requests: list[dict] = []
         self.events: list[dict] = []
+        self.file_store = fake_media.FileStore()
+        self.files = self.file_store.files          # id -> (metadata, bytes)
         self.reset()
 
     # ---- in-process control -------------------------------------------------
@@ -275,6 +316,7 @@ class FakeGemini:
             self._script.clear()
             self.requests.clear()
             self.events.clear()
+            self.file_store.clear()
             self.valid_keys, self.rate_limited = (set(k) for k in self._startup_keys)
 
     def script(self, *responses: dict | list[dict]) -> None:
@@ -342,8 +384,9 @@ class FakeGemini:
     async def _handle(self, scope: dict, body: bytes, send: Callable, watch: _Watch) -> None:
         path, method = scope["path"], scope["method"]
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        upload = fake_media.upload_id(path, query)      # a keyless, binary upload chunk
         try:
-            data, bad_json = (json.loads(body) if body else None), False
+            data, bad_json = (json.loads(body) if body and upload is None else None), False
         except ValueError:
             data, bad_json = None, True
         if path.startswith("/_fake/"):
@@ -352,10 +395,16 @@ class FakeGemini:
         key = headers.get("x-goog-api-key") or query.get("key")
         self.requests.append({"method": method, "path": path, "query": query, "key": key,
                               "headers": headers, "json": data, "t": time.monotonic()})
+        if upload is not None:
+            return await fake_media.send_reply(send, self.file_store.chunk(upload, headers, body))
         if (err := self._auth_error(key)) is not None:
             return await _send_json(send, *err)
         if bad_json:
             return await _send_json(send, 400, error_body(400, "Invalid JSON payload received."))
+        files = self.file_store.route(method, path, query, headers, data,
+                                      fake_media.origin(scope, headers))
+        if files is not None:
+            return await fake_media.send_reply(send, files)
         if method == "GET" and LIST_ROUTE.match(path):
             return await self._list_models(send, query)
         m = MODEL_ROUTE.match(path)
@@ -403,6 +452,8 @@ class FakeGemini:
             return await _send_json(send, 200, {"ok": True})
         if method == "GET" and path in ("/_fake/requests", "/_fake/events"):
             return await _send_json(send, 200, list(getattr(self, path[len("/_fake/"):])))
+        if method == "GET" and path == "/_fake/files":
+            return await _send_json(send, 200, [meta for meta, _ in list(self.files.values())])
         await _send_json(send, 404, error_body(404))
 
     async def _list_models(self, send: Callable, query: dict) -> None:
@@ -468,7 +519,12 @@ class FakeGemini:
             code = int(_num(d, "status", 500))
             return await _send_json(send, code, error_body(code))
         chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in _texts(c))
-        responses = self._responses(model, body, contents, text, d, stream, max(1, _tok(chars)))
+        prompt = max(1, _tok(chars))
+        media = fake_media.generate(fake_media.Ask(model, body, text, d, stream, prompt,
+                                                   self.chunks, self.files))
+        if isinstance(media, fake_media.Reply):
+            return await fake_media.send_reply(send, media)
+        responses = media or self._responses(model, body, contents, text, d, stream, prompt)
         if not stream:
             return await _send_json(send, 200, responses[0])
         payloads: list[str] = [json.dumps(r) for r in responses]

@@ -1,22 +1,33 @@
 """The Netlify function's Python half: what `adapters/app.py` decides, for a JavaScript shell doing the I/O.
 
 Runs inside Pyodide, loaded by `functions/gateway.mjs`. The JavaScript reads the request, calls
-`fetch` and streams the answer; for everything else it asks one `Call` per request:
+`fetch`, parses forms, encodes MP3 and streams the answer; for everything else it asks one `Call`
+per request:
 
-    call = Call(method, path, query, headers, token, created, now)
-    action = call.start(env)          # {read: true} | {fetch: [...], timeout} | {status, headers, body}
+    call = Call(method, url, headers, token, created, now)    # url: req.url, the public one
+    action = call.start(env)          # {read: true} | {fetch: [...], timeout} | an answer
     action = call.received(body)      # after {read}: the request body as a Uint8Array
+    # {form: true}: parse the body with undici's `formData()`, then
+    action = call.parsed(entries)     # [name, text] or [name, filename, type, Uint8Array], in order
+    action = call.malformed(message)  # or: formData() threw this message
     # {fetch}: for each request i, the key rotation of adapters/upstream.py::_rotate —
-    #   while (headers = call.attempt(i, now)): fetch, then call.succeeded(i, now, body?) (true: done)
-    #   or call.failed(i, now, status, body) or call.unreachable(i, now, error_name)
+    #   while (headers = call.attempt(i, now)): fetch, then
+    #   call.succeeded(i, now, body?, headers) (true: done; body: none for a stream)
+    #   or call.failed(i, now, status, body, headers) or call.unreachable(i, now, error_name)
+    #   (body: the whole answer as fetch decoded it; headers: [[name, value], ...] of the response)
     action = call.next()              # another {fetch} round, or the answer
-    # a stream instead: call.open_stream() -> {status, headers}; then call.feed(chunk) / call.close()
-    # / call.fail(error_name) until call.closed
+    # a stream instead: call.open_stream(headers) -> {status, headers, pipe?}; then call.feed(chunk)
+    # (not when `pipe`: a native stream goes to the client byte for byte) / call.close() /
+    # call.fail(error_name) until call.closed
     call.finish(now)                  # the request's log line; then the shell destroys the proxy
 
-Every method takes and returns plain JavaScript values (numbers, strings, arrays, objects,
-Uint8Array; `to_js(..., create_pyproxies=False)` guarantees no proxy hides inside), and gateway
-errors come back as answers, not exceptions: the only Python object the shell holds is the `Call`.
+An answer is `{status, headers, body}` (body: a Uint8Array, or none), or speech for the JavaScript
+to encode: `{status, headers, encode: "mp3", samples, rate, channels, bitrate}` (samples: 16-bit
+little-endian PCM). Every method takes and returns plain JavaScript values (numbers, strings,
+arrays, objects, Uint8Array; `to_js(..., create_pyproxies=False)` guarantees no proxy hides
+inside), and gateway errors come back as answers, not exceptions: the only Python object the shell
+holds is the `Call`. Gemini's own API (`native` routes, core/native.py) is forwarded: its answer
+goes to the client as Gemini gave it, and the gateway's own errors there use Google's envelope.
 """
 
 from __future__ import annotations
@@ -25,15 +36,17 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pyodide.ffi import to_js
 
+from adapters.audio import BITRATE as MP3_BITRATE
 from adapters.logs import configure, describe_exception, log_request
 from core.auth import presented_credential, upstream_keys
 from core.config import Settings, settings_from_env
 from core.errors import (
     GatewayError,
+    InvalidRequestError,
     UpstreamError,
     body_too_large,
     error_from_gemini,
@@ -45,13 +58,15 @@ from core.errors import (
 from core.exchange import Exchange, Stamp, prepare
 from core.jsontext import dumps_bytes, parse_request_body
 from core.keys import KeyPool, should_retry
+from core.payload import Audio, Payload
 from core.routing import Route, cors_headers, landing_page, preflight_headers, route
 from core.sse import RESPONSE_HEADERS as SSE_HEADERS
-from core.stream import GeminiStream
 from core.upstream import UpstreamRequest
 from core.usage import usage_summary
 
 __all__ = ["Call"]
+
+_MAX_PARTS = 1000  # as adapters/forms.py: far beyond any real form
 
 
 @dataclass
@@ -79,11 +94,12 @@ def _instance_from(env: Any) -> _Instance:
 class _Rotation:
     """One upstream request's turn through the key pool."""
 
-    order: list[str]
+    order: list[str | None]
     started: float
     position: int = -1
     error: GatewayError | None = None
     retry: bool = True
+    answer: tuple[int, bytes, list[tuple[str, str]]] | None = None  # a native call's last Gemini answer
 
 
 @dataclass
@@ -91,6 +107,28 @@ class _Round:
     requests: list[UpstreamRequest]
     rotations: dict[int, _Rotation] = field(default_factory=dict)
     bodies: list[Any] = field(default_factory=list)
+
+
+class _Pipe:
+    """A native stream, which the JavaScript pipes as it comes; a read failure half-way ends it with
+    Google's error event (as `_pipe` in adapters/app.py)."""
+
+    usage = None
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.error: GatewayError | None = None
+
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def close(self) -> bytes:
+        self.closed = True
+        return b""
+
+    def fail(self, error: GatewayError) -> bytes:
+        self.closed, self.error = True, error
+        return b"data: " + dumps_bytes(error.to_google_dict()) + b"\n\n"
 
 
 def _js(value: Any) -> Any:
@@ -103,27 +141,38 @@ class Call:
     settings: Settings
     pool: KeyPool
     where: Route
-    keys: tuple[str, ...]
+    keys: tuple[str | None, ...]
     round: _Round
 
-    def __init__(self, method: str, path: str, query: str, headers: Any, token: str, created: int, now: float) -> None:
-        self.method, self.path, self.query = method.upper(), path, query
+    def __init__(self, method: str, url: str, headers: Any, token: str, created: int, now: float) -> None:
+        parts = urlsplit(url)
+        # Percent-decoded, as an ASGI server hands adapters/app.py its `path` (the query stays raw).
+        self.method, self.path, self.query = method.upper(), unquote(parts.path) or "/", parts.query
         self.headers: dict[str, str] = headers.to_py()
+        self.scheme, self.host = parts.scheme, parts.netloc
         self.id, self.created, self.began = token, created, now
         self.cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
         self.secrets: list[str] = []
-        self.log: dict[str, Any] = {"request_id": token, "method": self.method, "path": path}
+        self.log: dict[str, Any] = {"request_id": token, "method": self.method, "path": self.path}
         self.level = logging.INFO
         self.attempts = 0
+        self.native = False  # a native Gemini route: errors in Google's envelope
+        self.plan: Any = None  # a native route's core.native.NativePlan
         self.exchange: Exchange | None = None
-        self.translator: GeminiStream | None = None
+        self.translator: Any = None  # a core.stream.GeminiStream, or a _Pipe
 
     def start(self, env: Any) -> Any:
         """`env`: the process environment, read on the first request (as `Gateway.upstream` does)."""
         return self._step(lambda: self._start(env))
 
     def received(self, body: Any) -> Any:
-        return self._step(lambda: self._prepare(self._parse(body.to_bytes())))
+        return self._step(lambda: self._received(body.to_bytes()))
+
+    def parsed(self, entries: Any) -> Any:
+        return self._step(lambda: self._prepare(self._form(entries)))
+
+    def malformed(self, message: str) -> Any:
+        return self._step(lambda: self._malformed(message))
 
     def next(self) -> Any:
         return self._step(self._next)
@@ -134,7 +183,8 @@ class Call:
         self.pool = instance.pool
         self.secrets.extend(settings.api_keys + settings.auth_tokens)
         self.cors = cors_headers(self.headers.get("origin"), settings)
-        where = self.where = route(self.method, self.path)
+        where = self.where = route(self.method, self.path, self.headers)
+        self.native = where.name == "native"
         self.log["route"] = where.name
         if where.name == "preflight":
             return self._answer(204, b"", preflight_headers(self.headers.get("origin"), self.headers, settings), cors=False)
@@ -145,43 +195,120 @@ class Call:
         presented = presented_credential(self.headers, query)
         if presented:
             self.secrets.append(presented)
-        self.keys = upstream_keys(self.headers, query, settings)
-        self.secrets.extend(self.keys)
-        if self.method == "POST":
-            declared = self.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > settings.max_body_bytes:
-                raise body_too_large(settings.max_body_bytes)
-            return {"read": True}
-        return self._prepare(None)
+        if self.native:
+            from core.native import native_request
 
-    def _parse(self, raw: bytes) -> dict[str, Any]:
+            plan = native_request(self.method, where.path, self.query, self.headers)
+            self.keys = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
+            self.plan = plan
+            self.log.update(model=plan.model, stream=plan.request.stream)
+            reads = self.method != "GET"
+        else:
+            self.keys = upstream_keys(self.headers, query, settings)
+            reads = where.body is not None and self.method == "POST"
+        self.secrets.extend(key for key in self.keys if key)
+        if not reads:
+            return self._forward(b"") if self.native else self._prepare(None)
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+            raise body_too_large(settings.max_body_bytes)
+        return {"read": True}
+
+    def _received(self, raw: bytes) -> dict[str, Any]:
         if len(raw) > self.settings.max_body_bytes:
             raise body_too_large(self.settings.max_body_bytes)
-        return parse_request_body(raw)
+        declared = self.headers.get("content-length", "")
+        if not raw and declared.isdigit() and int(declared) > 0:
+            # Seen with netlify-cli's local server, whose body parsers skip a body without a type.
+            raise InvalidRequestError(f"The request body did not reach the function: Content-Length says {declared} "
+                                      "bytes, none arrived (`netlify dev` drops a body sent without a Content-Type "
+                                      "header: send one).")
+        if self.native:
+            return self._forward(raw)
+        if self.where.body == "form":
+            _check_form_type(self.headers.get("content-type", ""))
+            return {"form": True}
+        return self._prepare(parse_request_body(raw))
 
-    def _prepare(self, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _malformed(self, message: str) -> Any:
+        detail = message.rstrip(".") or "unreadable"
+        raise InvalidRequestError(f"The multipart/form-data body is malformed: {detail}.")
+
+    def _form(self, entries: Any) -> Any:
+        """undici's FormData entries as a `core.forms.Form`, each name with all its values in order."""
+        from core.forms import Form, Upload
+
+        fields: dict[str, list[str]] = {}
+        files: dict[str, list[Upload]] = {}
+        for count, entry in enumerate(entries, 1):
+            if count > _MAX_PARTS:
+                raise InvalidRequestError(f"The form has more than {_MAX_PARTS} parts.")
+            if len(entry) == 2:
+                fields.setdefault(entry[0], []).append(entry[1])
+                continue
+            name, filename, kind, data = entry
+            # undici (as the HTML spec says) types a file part that declares no type as text/plain;
+            # python-multipart calls it application/octet-stream, which lets the file name decide.
+            kind = "application/octet-stream" if kind in ("", "text/plain") else kind
+            files.setdefault(name, []).append(Upload(filename, kind, data.to_bytes()))
+        return Form(fields, files)
+
+    def _prepare(self, body: Any) -> dict[str, Any]:
         self.exchange = prepare(self.where, body, self.settings, Stamp(self.id, self.created))
         self.log.update(model=self.exchange.model, stream=self.exchange.stream)
         return self._fetch(self.exchange.requests())
+
+    def _forward(self, raw: bytes) -> dict[str, Any]:
+        self.plan = self.plan.with_body(raw)
+        return self._fetch([self.plan.request])
 
     def _fetch(self, requests: list[UpstreamRequest]) -> dict[str, Any]:
         self.round = _Round(requests, bodies=[None] * len(requests))
         base_url = self.settings.gemini_base_url
         return {"timeout": self.settings.request_timeout, "fetch": [
-            {"method": r.method, "url": r.url(base_url), "stream": r.stream,
-             "body": None if r.body is None else dumps_bytes(r.body)} for r in requests]}
+            {"method": r.method, "url": r.url(base_url), "stream": r.stream, "body": r.content(dumps_bytes)}
+            for r in requests]}
 
     def _next(self) -> dict[str, Any]:
         for rotation in self.round.rotations.values():
             if rotation.error is not None and not rotation.retry:
+                if rotation.answer is not None:
+                    return self._relayed(*rotation.answer)
                 raise rotation.error
+        if self.native:
+            return self._relayed(200, *self.round.bodies[0])
         requests = self.exchange.feed(self.round.bodies)
         if requests:
             return self._fetch(requests)
         result = self.exchange.result()
-        if isinstance(result, dict) and isinstance(result.get("usage"), dict):
-            self.log["usage"] = usage_summary(result["usage"])
+        usage = self.exchange.usage if self.exchange.usage is not None else (
+            result.get("usage") if isinstance(result, dict) else None)
+        if isinstance(usage, dict):
+            self.log["usage"] = usage_summary(usage)
+        if isinstance(result, Audio) and result.format == "mp3":  # LAME, in the JavaScript
+            pcm = result.pcm
+            return {**self._answer(200, b"", [("content-type", result.content_type)]), "encode": "mp3",
+                    "samples": pcm.data, "rate": pcm.rate, "channels": pcm.channels, "bitrate": MP3_BITRATE}
+        if isinstance(result, Audio):
+            result = result.payload()
+        if isinstance(result, Payload):
+            return self._answer(200, result.body, [("content-type", result.content_type)])
         return self._answer(200, dumps_bytes(result), [("content-type", "application/json")])
+
+    def _relayed(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> dict[str, Any]:
+        """Gemini's answer to a native call, as Gemini gave it (as `_forward` in adapters/app.py)."""
+        if status != 200:
+            self.level = logging.WARNING if status < 500 else logging.ERROR
+            self.log["error"] = "gemini"
+        return self._answer(status, body, self._native_headers(headers))
+
+    def _native_headers(self, headers: Any) -> list[tuple[str, str]]:
+        from core.native import native_response_headers, public_origin
+
+        origin = public_origin({"host": self.host, **self.headers}, self.scheme)
+        # fetch has decoded the body already: its content-encoding no longer describes it.
+        pairs = [(name, value) for name, value in headers if name.lower() != "content-encoding"]
+        return native_response_headers(pairs, self.settings.gemini_base_url, origin)
 
     def attempt(self, index: int, now: float) -> Any:
         """The headers (key included) for the next try of request `index`, or nothing: stop."""
@@ -198,9 +325,11 @@ class Call:
         self.attempts += 1
         return _js(self.round.requests[index].headers(rotation.order[rotation.position]))
 
-    def succeeded(self, index: int, now: float, body: Any = None) -> bool:
-        """Gemini answered 200 (`body`: the whole JSON answer, none for a stream); false: try again."""
-        if body is not None:
+    def succeeded(self, index: int, now: float, body: Any = None, headers: Any = None) -> bool:
+        """Gemini answered 200 (`body`: the whole answer, none for a stream); false: try again."""
+        if body is not None and self.native:
+            self.round.bodies[index] = (body.to_bytes(), headers.to_py())
+        elif body is not None:
             try:
                 self.round.bodies[index] = json.loads(body.to_bytes())
             except ValueError:
@@ -209,18 +338,22 @@ class Call:
         self._report(index, None, now)
         return True
 
-    def failed(self, index: int, now: float, status: int, body: Any) -> None:
+    def failed(self, index: int, now: float, status: int, body: Any, headers: Any = None) -> None:
         """Gemini answered an error status."""
-        self._report(index, error_from_gemini(status, body.to_bytes(), model=self.exchange.model), now)
+        content = body.to_bytes()
+        if self.native:  # Gemini's answer is the client's, unless another key does better
+            self._report(index, error_from_gemini(status, content), now, answer=(status, content, headers.to_py()))
+        else:
+            self._report(index, error_from_gemini(status, content, model=self.exchange.model), now)
 
     def unreachable(self, index: int, now: float, name: str) -> None:
         """`fetch` threw (`name`: the error's name or undici's code) before the answer was complete."""
         self._report(index, self._fetch_error(name), now)
 
-    def _report(self, index: int, error: GatewayError | None, now: float) -> None:
+    def _report(self, index: int, error: GatewayError | None, now: float, answer: Any = None) -> None:
         rotation = self.round.rotations[index]
         self.pool.report(rotation.order[rotation.position], error, now)
-        rotation.error = error
+        rotation.error, rotation.answer = error, answer
         if error is not None:
             rotation.retry = rotation.position + 1 < len(rotation.order) and should_retry(error, now - rotation.started)
 
@@ -232,9 +365,14 @@ class Call:
             return upstream_timeout(self.settings.connect_timeout, name, connecting=True)
         return upstream_unreachable(self.settings.gemini_base_url, name)
 
-    def open_stream(self) -> Any:
-        self.translator = self.exchange.open_stream()
+    def open_stream(self, headers: Any = None) -> Any:
+        """The stream's head; `headers`: Gemini's response headers (a native stream passes them on)."""
         self.log["status"] = 200
+        if self.native:
+            self.translator = _Pipe()
+            head = [*self._native_headers(headers.to_py()), *self.cors, ("x-request-id", self.id)]
+            return _js({"status": 200, "headers": head, "pipe": True})
+        self.translator = self.exchange.open_stream()
         return _js({"status": 200, "headers": [*SSE_HEADERS, *self.cors, ("x-request-id", self.id)]})
 
     @property
@@ -248,7 +386,7 @@ class Call:
         return self._translate(lambda translator: translator.close())
 
     def fail(self, name: str) -> Any:
-        """The upstream read failed mid-stream: an OpenAI error event and `[DONE]`."""
+        """The upstream read failed mid-stream: an error event (and `[DONE]`, for OpenAI's streams)."""
         return self._translate(lambda translator: translator.fail(self._fetch_error(name)))
 
     def _translate(self, work: Any) -> Any:
@@ -266,11 +404,11 @@ class Call:
         """Write the request's log line (call once, last)."""
         if disconnected:
             self.log["disconnected"] = True
-        if self.exchange is not None:
+        if self.exchange is not None or self.plan is not None:
             self.log["attempts"] = self.attempts
         if self.translator is not None:
             if self.translator.error is not None:
-                self.log["stream_error"] = self.translator.error.code
+                self.log["stream_error"] = self.translator.error.code or self.translator.error.type
             if self.translator.usage:
                 self.log["usage"] = usage_summary(self.translator.usage)
         self.log["ms"] = round((now - self.began) * 1000, 1)
@@ -290,7 +428,13 @@ class Call:
         self.log["status"] = error.status
         self.log["error"] = error.code or error.type
         self.log["message"] = error.message[:300]
-        return self._answer(error.status, dumps_bytes(error.to_dict()), [("content-type", "application/json"), *error.headers()])
+        headers = [("content-type", "application/json"), *error.headers()]
+        if self.native:
+            from core.native import native_error_headers
+
+            headers += native_error_headers(self.path)
+        envelope = error.to_google_dict() if self.native else error.to_dict()
+        return self._answer(error.status, dumps_bytes(envelope), headers)
 
     def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> dict[str, Any]:
         self.log.setdefault("status", status)
@@ -301,3 +445,18 @@ class Call:
         """A bug: one log line naming where it happened, a clean 500, never a traceback to the client."""
         self.log["exception"] = describe_exception(exc)
         return internal_error(self.id)
+
+
+def _check_form_type(content_type: str) -> None:
+    """A form route's body must be multipart/form-data with a boundary (adapters/forms.py's wording);
+    undici would also take a urlencoded body, which holds no files."""
+    from email.message import Message
+
+    kind = content_type.partition(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        raise InvalidRequestError(
+            f"This endpoint takes multipart/form-data (file uploads), not {kind or 'no content type'}.")
+    header = Message()
+    header["content-type"] = content_type
+    if not header.get_param("boundary"):
+        raise InvalidRequestError("The multipart/form-data content type has no boundary.")

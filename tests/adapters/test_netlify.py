@@ -20,3 +20,18 @@ def test_the_netlify_function_passes_its_node_tests():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# fail 0" in result.stdout and "# pass " in result.stdout
+
+
+def test_the_function_is_mounted_on_every_route_the_core_serves():
+    """Netlify calls the function only for paths its `config.path` lists (with or without /v1)."""
+    import fnmatch
+    import json
+    import re
+
+    from core.routing import _ROUTES
+
+    source = (FUNCTION / "functions" / "gateway.mjs").read_text()
+    paths = json.loads(re.search(r"path:\s*(\[[^\]]*\])", source).group(1))
+    served = ["/v1/models/x", "/v1beta/models/m:generateContent", "/upload/v1beta/files", "/models/x"]
+    for route in [*_ROUTES, *(f"/v1{route}" for route in _ROUTES), *served]:
+        assert any(fnmatch.fnmatchcase(route, pattern) for pattern in paths), route

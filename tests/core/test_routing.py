@@ -21,9 +21,34 @@ from core.routing import Route, cors_headers, landing_page, preflight_headers, r
     ("OPTIONS", "/anything/at/all", Route("preflight")),
     ("GET", "/", Route("root")),
     ("HEAD", "/v1", Route("root")),
+    ("POST", "/v1/images/generations", Route("images")),
+    ("POST", "/images/edits", Route("image_edits")),
+    ("POST", "/v1/audio/speech", Route("speech")),
+    ("POST", "/v1/audio/transcriptions", Route("transcriptions")),
+    ("POST", "/v1/audio/translations", Route("translations")),
+    # Gemini's own API: all of /v1beta, the Files API's uploads, and /v1 paths OpenAI never uses.
+    ("POST", "/v1beta/models/gemini-2.5-flash:generateContent", Route("native", path="/v1beta/models/gemini-2.5-flash:generateContent")),
+    ("GET", "/v1beta/models", Route("native", path="/v1beta/models")),
+    ("DELETE", "/v1beta/files/abc", Route("native", path="/v1beta/files/abc")),
+    ("POST", "/upload/v1beta/files", Route("native", path="/upload/v1beta/files")),
+    ("POST", "/v1/models/gemini-2.5-flash:streamGenerateContent", Route("native", path="/v1/models/gemini-2.5-flash:streamGenerateContent")),
+    ("GET", "/v1/files/abc", Route("native", path="/v1/files/abc")),
 ])
 def test_routes(method, path, expected):
     assert route(method, path) == expected
+
+
+def test_a_google_sdk_gets_the_native_v1_api_where_an_openai_client_gets_openai_s():
+    google = {"x-goog-api-client": "google-genai-sdk/3.4.0 gl-python/3.11"}
+    assert route("GET", "/v1/models", google) == Route("native", path="/v1/models")
+    assert route("GET", "/v1/models", {"user-agent": "OpenAI/Python 3.54"}) == Route("models")
+    assert route("GET", "/v1/models/gemini-2.5-flash", {}) == Route("model", "gemini-2.5-flash")
+
+
+def test_the_body_each_route_reads():
+    assert Route("chat").body == "json" and Route("speech").body == "json"
+    assert Route("image_edits").body == "form" and Route("transcriptions").body == "form"
+    assert Route("native").body == "raw" and Route("models").body is None
 
 
 @pytest.mark.parametrize(("method", "path", "error"), [
@@ -31,7 +56,9 @@ def test_routes(method, path, expected):
     ("POST", "/v1/models", MethodNotAllowedError),
     ("DELETE", "/v1/models/x", MethodNotAllowedError),
     ("GET", "/v2/models", NotFoundError),
-    ("POST", "/v1/images/generations", NotFoundError),
+    ("GET", "/v1/images/generations", MethodNotAllowedError),
+    ("PUT", "/v1beta/models", MethodNotAllowedError),
+    ("POST", "/v1/images/variations", NotFoundError),
     ("GET", "/favicon.ico", NotFoundError),
 ])
 def test_everything_else_is_an_openai_error(method, path, error):
@@ -41,7 +68,7 @@ def test_everything_else_is_an_openai_error(method, path, error):
 
 
 def test_cors():
-    expose = ("access-control-expose-headers", "retry-after, x-request-id")
+    expose = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
     assert cors_headers("https://app.example", Settings()) == [("access-control-allow-origin", "*"), expose]
     only = Settings(cors_origins=("https://app.example",))
     assert cors_headers("https://app.example", only) == [("access-control-allow-origin", "https://app.example"), ("vary", "Origin"), expose]

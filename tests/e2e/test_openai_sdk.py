@@ -580,8 +580,8 @@ def test_cors_preflight(gw):
     assert response.content == b""
     assert {k: v for k, v in response.headers.items() if k.startswith("access-control-")} == {
         "access-control-allow-origin": "*",
-        "access-control-expose-headers": "retry-after, x-request-id",
-        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-expose-headers": "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status",
+        "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
         "access-control-allow-headers": "authorization, content-type, x-stainless-os",
         "access-control-max-age": "86400",
     }

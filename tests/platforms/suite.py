@@ -8,8 +8,11 @@ client does. `tests/platforms/test_platforms.py` runs every behaviour against ev
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import time
+import wave
 from dataclasses import dataclass
 
 import httpx
@@ -132,4 +135,114 @@ def cors(target: Target, fake) -> None:
     assert answer.headers["access-control-allow-origin"] == "*"
 
 
-BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors]
+def native_generate(target: Target, fake) -> None:
+    """Gemini's own API, forwarded: the key as Google's SDKs send it, Gemini's answer as it gave it."""
+    response = httpx.post(f"{target.base_url}/v1beta/models/gemini-2.5-flash:generateContent", timeout=30,
+                          headers={"x-goog-api-key": KEY}, json={"contents": [{"parts": [{"text": "hello native"}]}]})
+    assert response.status_code == 200, response.text
+    assert response.json()["candidates"][0]["content"]["parts"][0]["text"] == "echo: hello native"
+    assert fake.requests[-1]["key"] == KEY and fake.requests[-1]["path"] == "/v1beta/models/gemini-2.5-flash:generateContent"
+    missing = httpx.get(f"{target.base_url}/v1beta/models/gemini-does-not-exist", headers={"x-goog-api-key": KEY}, timeout=30)
+    assert missing.status_code == 404 and missing.json()["error"]["status"] == "NOT_FOUND"
+
+
+def native_upload(target: Target, fake) -> None:
+    """The Files API's resumable upload: the bytes go to the gateway's URL, not Google's."""
+    start = httpx.post(f"{target.base_url}/upload/v1beta/files", timeout=30, json={"file": {"display_name": "notes"}}, headers={
+        "x-goog-api-key": KEY, "X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start",
+        "X-Goog-Upload-Header-Content-Length": "11", "X-Goog-Upload-Header-Content-Type": "text/plain"})
+    assert start.status_code == 200, start.text
+    url = start.headers["x-goog-upload-url"]
+    assert url.startswith(f"{target.base_url}/upload/v1beta/files?upload_id="), url
+    # With a content type, as the SDKs send: netlify-cli's local server drops untyped bodies (netlify/cli#5030).
+    done = httpx.post(url, content=b"hello files", timeout=30, headers={
+        "X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0", "Content-Type": "application/octet-stream"})
+    assert done.status_code == 200 and done.headers["x-goog-upload-status"] == "final", done.text
+    assert done.json()["file"]["sizeBytes"] == "11"
+
+
+def images(target: Target, fake) -> None:
+    response = post(target, "/v1/images/generations", {"prompt": "a lighthouse", "size": "1792x1024"})
+    assert response.status_code == 200, response.text
+    assert base64.b64decode(response.json()["data"][0]["b64_json"]).startswith(b"\x89PNG")
+    assert fake.requests[-1]["json"]["generationConfig"]["imageConfig"]["aspectRatio"] == "16:9"
+
+
+def speech(target: Target, fake) -> None:
+    """Binary answers survive the platform: MP3 (the OpenAI SDK's default) and WAV."""
+    mp3 = post(target, "/v1/audio/speech", {"model": "tts-1", "voice": "alloy", "input": "Hello platform."})
+    assert mp3.status_code == 200 and mp3.headers["content-type"] == "audio/mpeg", mp3.text[:200]
+    assert mp3.content[0] == 0xFF and mp3.content[1] & 0xE0 == 0xE0  # an MPEG frame
+    wav = post(target, "/v1/audio/speech", {"model": "tts-1", "voice": "alloy", "input": "Hello platform.", "response_format": "wav"})
+    with wave.open(io.BytesIO(wav.content)) as reader:
+        assert reader.getframerate() == 24000 and reader.getnframes() == int(24000 * 0.02 * len("Hello platform."))
+
+
+def transcription(target: Target, fake) -> None:
+    """A multipart upload in, text out."""
+    audio = io.BytesIO()
+    with wave.open(audio, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(bytes(range(256)) * 250)
+    response = httpx.post(f"{target.base_url}/v1/audio/transcriptions", headers=AUTH, timeout=30,
+                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")}, data={"model": "whisper-1", "response_format": "srt"})
+    assert response.status_code == 200, response.text
+    assert response.text.startswith("1\n00:00:00,000 --> ")
+    sent = fake.requests[-1]["json"]["contents"][0]["parts"][1]["inlineData"]
+    assert base64.b64decode(sent["data"]) == audio.getvalue()  # the bytes arrived intact
+
+
+RESPONSES_TOOL = {"type": "function", "name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def response_events(text: str) -> list[dict]:
+    """`event: <type>` / `data: <json>` blocks; the two must agree."""
+    events = []
+    for block in text.split("\n\n"):
+        if block:
+            head, data = block.split("\n")
+            event = json.loads(data[len("data: "):])
+            assert head == f"event: {event['type']}"
+            events.append(event)
+    return events
+
+
+def responses(target: Target, fake) -> None:
+    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash", "input": "hello platform", "instructions": "be brief"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["object"], body["status"], body["output_text"]) == ("response", "completed", "echo: hello platform")
+    assert body["usage"]["total_tokens"] > 0 and fake.requests[-1]["key"] == KEY
+
+
+def responses_stream_tool_call(target: Target, fake) -> None:
+    prompt = "call get_weather city=Paris"
+    request = {"model": "gemini-3-pro-preview", "stream": True, "tools": [RESPONSES_TOOL], "input": prompt}
+    response = post(target, "/v1/responses", request)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    events = response_events(response.text)
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert events[0]["type"] == "response.created" and events[-1]["type"] == "response.completed"
+    (call,) = events[-1]["response"]["output"]
+    assert call["type"] == "function_call" and "__thought__" in call["call_id"]
+
+    second = post(target, "/v1/responses", {"model": "gemini-3-pro-preview", "tools": [RESPONSES_TOOL], "input": [
+        {"role": "user", "content": prompt}, call, {"type": "function_call_output", "call_id": call["call_id"], "output": "sunny"},
+    ]})
+    assert second.status_code == 200, second.text
+    assert second.json()["output_text"] == 'result: {"output": "sunny"}'
+    assert "thoughtSignature" in fake.requests[-1]["json"]["contents"][1]["parts"][0]
+
+
+def responses_bad_input(target: Target, fake) -> None:
+    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash", "input": "hi", "previous_response_id": "resp_1"})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "previous_response_id" and fake.requests == []
+
+
+BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
+              native_generate, native_upload, images, speech, transcription,
+              responses, responses_stream_tool_call, responses_bad_input]

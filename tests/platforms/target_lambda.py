@@ -70,6 +70,10 @@ def http_api_event(method: str, target: str, headers: list[tuple[str, str]], bod
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
         else:
             joined[name] = f"{joined[name]},{value}" if name in joined else value
+    # API Gateway adds these (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html);
+    # it serves HTTPS, this stand-in plain HTTP, which is what a client of it must be told.
+    joined.setdefault("x-forwarded-proto", "http")
+    joined.setdefault("x-forwarded-for", client_ip)
     params: dict[str, str] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         params[name] = f"{params[name]},{value}" if name in params else value

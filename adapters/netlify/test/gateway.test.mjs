@@ -1,42 +1,24 @@
 // The Netlify function's default export, driven with real Request objects against the fake Gemini
-// server (tests/fake_gemini.py, started here as a child process). Run: npm test --prefix adapters/netlify
+// server (tests/fake_gemini.py, started by ./fake.mjs as a child process). Run: npm test --prefix adapters/netlify
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { after, before, beforeEach, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { request, startGateway } from "./fake.mjs";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const KEY = "AIzaNetlifyTestKey0000001";
 const TOOLS = ["get_weather", "get_time"].map((name) => ({
   type: "function",
   function: { name, parameters: { type: "object", properties: { city: { type: "string" }, tz: { type: "string" } } } },
 }));
-let fake, fakeUrl, handler;
+let fake, handler, admin;
 
-before(async () => {
-  fake = spawn(process.env.PYTHON ?? "python3", ["-m", "tests.fake_gemini", "--port", "0"], {
-    cwd: ROOT, stdio: ["ignore", "pipe", "inherit"],
-  });
-  const [line] = await once(createInterface({ input: fake.stdout }), "line");
-  fakeUrl = line.replace("listening on ", "");
-  Object.assign(process.env, { GEMINI_BASE_URL: fakeUrl, LOG_LEVEL: "off" });
-  ({ default: handler } = await import("../functions/gateway.mjs"));
-  // The cold start, before any test: Pyodide's load blocks the event loop for seconds, long enough
-  // for the fake to close an idle keep-alive connection that fetch would then try to reuse.
-  assert.equal((await handler(new Request("https://gateway.test/"))).status, 200);
-});
+before(async () => ({ fake, handler, admin } = await startGateway()));
 after(() => fake.kill());
 beforeEach(() => admin("/_fake/reset", {}));
-
-const admin = async (path, body) =>
-  (await fetch(fakeUrl + path, body && { method: "POST", body: JSON.stringify(body) })).json();
 
 function call(path, { method = "POST", body, headers = {}, signal } = {}) {
   const init = { method, signal, headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-  return handler(new Request(`https://gateway.test${path}`, init), {});
+  return request(handler, path, init);
 }
 
 const chat = (content, extra = {}) =>
