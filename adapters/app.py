@@ -217,9 +217,11 @@ class _Request:
             async for chunk in response.stream():
                 await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Exception as exc:
+            from core.native import native_error_event
+
             error = error_from_transport(exc, upstream.settings) or self._internal_error(exc)
             self.log["stream_error"] = error.code or error.type
-            tail = b"data: " + dumps(error.to_google_dict()) + b"\n\n"
+            tail = native_error_event(error)
         self.finished = True
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
 
@@ -233,8 +235,8 @@ class _Request:
                 responses = list(await asyncio.gather(*calls))
             requests = exchange.feed(responses)
         result = exchange.result()
-        usage = exchange.usage if exchange.usage is not None else result.get("usage") if isinstance(result, dict) else None
-        if isinstance(usage, dict):
+        usage = exchange.logged_usage(result)
+        if usage:
             self.log["usage"] = usage_summary(usage)
         if isinstance(result, Audio):
             from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request

@@ -12,11 +12,9 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from core.errors import InvalidRequestError
-from core.forms import Form, Upload
+from core.forms import MAX_PARTS, Form, Upload, check_form_type, malformed_form, too_many_parts
 
 __all__ = ["form_from_multipart"]
-
-_MAX_PARTS = 1000  # far beyond any real form; stops a body made of empty parts from costing time
 
 # The parser also logs each error it raises; the client gets the error and the request's own log
 # line records it, so the library's copy (unstructured, on stderr) is dropped.
@@ -27,12 +25,8 @@ logging.getLogger("python_multipart").propagate = False
 def form_from_multipart(content_type: str, body: bytes) -> Form:
     """Parse a multipart/form-data body; anything else is a 400 that says what to send."""
     kind, options = parse_options_header(content_type)
-    if kind != b"multipart/form-data":
-        raise InvalidRequestError(
-            f"This endpoint takes multipart/form-data (file uploads), not {kind.decode('latin-1') or 'no content type'}.")
     boundary = options.get(b"boundary")
-    if not boundary:
-        raise InvalidRequestError("The multipart/form-data content type has no boundary.")
+    check_form_type(kind.decode("latin-1"), boundary.decode("latin-1") if boundary else None)
     collector = _Collector()
     try:
         parser = MultipartParser(boundary, collector.callbacks())
@@ -40,7 +34,7 @@ def form_from_multipart(content_type: str, body: bytes) -> Form:
         parser.finalize()
     except MultipartParseError as exc:
         detail = exc.args[0] if exc.args else type(exc).__name__
-        raise InvalidRequestError(f"The multipart/form-data body is malformed: {detail}.") from None
+        raise malformed_form(detail) from None
     if not collector.complete:
         raise InvalidRequestError("The multipart/form-data body ends before its closing boundary.")
     return Form(collector.fields, collector.files)
@@ -75,8 +69,8 @@ class _Collector:
 
     def _begin(self) -> None:
         self._count += 1
-        if self._count > _MAX_PARTS:
-            raise InvalidRequestError(f"The form has more than {_MAX_PARTS} parts.")
+        if self._count > MAX_PARTS:
+            raise too_many_parts()
         self._headers, self._data = {}, []
 
     def _header_end(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
 from .citations import annotations_from_grounding
 from .jsontext import dumps
@@ -17,7 +17,9 @@ __all__ = [
     "response_candidates",
     "candidate_to_choice",
     "classify_part",
+    "finish_reason_of",
     "image_markdown",
+    "refusal_of",
     "finish_reason",
     "tool_call_from_gemini",
 ]
@@ -169,6 +171,24 @@ def candidate_index(candidate: dict[str, Any]) -> int:
     # Gemini omits `"index": 0` on the first candidate.
     index = candidate.get("index", 0)
     return index if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 64 else 0
+
+
+def refusal_of(data: dict[str, Any], finish_reasons: Collection[str] = ()) -> str | None:
+    """Why Gemini refused to answer at all: `blockReason: X` (the prompt was blocked), or
+    `finishReason: X` for the first candidate stopped for one of `finish_reasons`; else None."""
+    feedback = data.get("promptFeedback")
+    if isinstance(feedback, dict) and feedback.get("blockReason"):
+        return f"blockReason: {feedback['blockReason']}"
+    reasons = (c.get("finishReason") for c in response_candidates(data))
+    stopped = next((reason for reason in reasons if isinstance(reason, str) and reason in finish_reasons), None)
+    return f"finishReason: {stopped}" if stopped else None
+
+
+def finish_reason_of(data: dict[str, Any]) -> str:
+    """The first candidate's finishReason, for a message ("none" when there is none)."""
+    candidates = response_candidates(data)
+    reason = candidates[0].get("finishReason") if candidates else None
+    return reason if isinstance(reason, str) and reason else "none"
 
 
 def blocked_prompt_message(feedback: Any) -> str | None:

@@ -61,6 +61,13 @@ class Exchange:
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
+    def logged_usage(self, result: Any) -> dict[str, Any] | None:
+        """The usage the request's log line reports: the exchange's own, else the answer's."""
+        if self.usage is not None:
+            return self.usage
+        usage = result.get("usage") if isinstance(result, dict) else None
+        return usage if isinstance(usage, dict) else None
+
 
 class _GenerateExchange(Exchange):
     """Chat and legacy completions: `generateContent` calls, answered whole or streamed."""

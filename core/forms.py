@@ -12,7 +12,11 @@ from typing import Mapping, NamedTuple
 
 from .errors import InvalidRequestError
 
-__all__ = ["Form", "Upload", "form_file", "form_files", "form_text", "upload_type"]
+__all__ = ["MAX_PARTS", "Form", "Upload", "check_form_type", "form_file", "form_files", "form_text", "malformed_form",
+           "too_many_parts", "upload_type"]
+
+
+MAX_PARTS = 1000  # far beyond any real form; stops a body made of empty parts from costing time
 
 
 class Upload(NamedTuple):
@@ -28,6 +32,24 @@ class Form(NamedTuple):
 
     fields: Mapping[str, list[str]]
     files: Mapping[str, list[Upload]]
+
+
+def check_form_type(kind: str, boundary: str | None) -> None:
+    """A form route's content type, as the shell's parser read it (`kind` lower-case): it must be
+    multipart/form-data with a boundary."""
+    if kind != "multipart/form-data":
+        raise InvalidRequestError(f"This endpoint takes multipart/form-data (file uploads), not {kind or 'no content type'}.")
+    if not boundary:
+        raise InvalidRequestError("The multipart/form-data content type has no boundary.")
+
+
+def malformed_form(detail: str) -> InvalidRequestError:
+    """The parser could not read the body (`detail`: its own words)."""
+    return InvalidRequestError(f"The multipart/form-data body is malformed: {detail.rstrip('.') or 'unreadable'}.")
+
+
+def too_many_parts() -> InvalidRequestError:
+    return InvalidRequestError(f"The form has more than {MAX_PARTS} parts.")
 
 
 def form_text(form: Form, name: str, *, required: bool = False) -> str | None:

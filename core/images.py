@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Mapping, NamedTuple
 
+from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates
 from .chat_response import check_gemini_response
 from .config import Settings
 from .errors import GatewayError, InvalidRequestError, UpstreamError
@@ -173,10 +174,9 @@ def _image_config(size: str | None, quality: str | None) -> dict[str, Any]:
 def _images(response: dict[str, Any]) -> tuple[list[tuple[str, str]], str]:
     """The pictures in a response (mime type, base64) and the text that came with them."""
     images, texts = [], []
-    for candidate in response.get("candidates") or ():
-        parts = (candidate.get("content") or {}).get("parts") if isinstance(candidate, dict) else None
-        for part in parts if isinstance(parts, list) else ():
-            if not isinstance(part, dict) or part.get("thought") is True:
+    for candidate in response_candidates(response):
+        for part in candidate_parts(candidate):
+            if part.get("thought") is True:
                 continue  # thought images are drafts, not the answer
             inline = part.get("inlineData")
             if isinstance(inline, dict) and str(inline.get("mimeType", "")).startswith("image/") and inline.get("data"):
@@ -188,15 +188,12 @@ def _images(response: dict[str, Any]) -> tuple[list[tuple[str, str]], str]:
 
 def _no_image(response: dict[str, Any], text: str) -> GatewayError:
     """Why a response holds no picture: a refusal is the client's 400, anything else Gemini's failure."""
-    feedback = response.get("promptFeedback")
-    blocked = feedback.get("blockReason") if isinstance(feedback, dict) else None
-    reasons = [c.get("finishReason") for c in response.get("candidates") or () if isinstance(c, dict)]
-    refused = blocked or next((reason for reason in reasons if reason in _REFUSALS), None)
+    refused = refusal_of(response, _REFUSALS)
     if refused:
         said = f" Gemini said: {text[:300]}" if text else ""
         return InvalidRequestError(f"Gemini refused to draw this ({refused}).{said}", param="prompt",
                                    code="content_policy_violation")
-    said = f": {text[:300]}" if text else f" (finishReason: {reasons[0] if reasons else 'none'})"
+    said = f": {text[:300]}" if text else f" (finishReason: {finish_reason_of(response)})"
     return UpstreamError(f"Gemini answered without an image{said}")
 
 

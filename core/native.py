@@ -18,11 +18,12 @@ import re
 from typing import Iterable, Mapping, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from .errors import InvalidRequestError
+from .errors import GatewayError, InvalidRequestError
+from .jsontext import dumps_bytes
 from .models import validate_model_id
 from .upstream import UpstreamRequest
 
-__all__ = ["NativePlan", "native_error_headers", "native_request", "native_response_headers", "public_origin"]
+__all__ = ["NativePlan", "native_error_event", "native_error_headers", "native_request", "native_response_headers", "public_origin"]
 
 # Request headers that belong to the call itself (the rest — cookies, the client's key, its
 # user-agent — stay here). The Files API's `x-goog-upload-*` headers carry its protocol.
@@ -76,6 +77,12 @@ def native_response_headers(headers: Iterable[tuple[str, str]], base_url: str, o
             value = _rebase(value, base_url, origin)
         kept.append((name, value))
     return kept
+
+
+def native_error_event(error: GatewayError) -> bytes:
+    """The event that ends a native stream which failed half-way: Google's envelope, as Gemini's own
+    mid-stream errors are (the SDKs raise it)."""
+    return b"data: " + dumps_bytes(error.to_google_dict()) + b"\n\n"
 
 
 def native_error_headers(path: str) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ import binascii
 from typing import Any, Mapping, NamedTuple
 
 from .audio import pcm_from_gemini
+from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates
 from .chat_response import check_gemini_response
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
@@ -30,7 +31,8 @@ from .usage import usage_from_gemini
 __all__ = ["FORMATS", "SpeechPlan", "audio_from_gemini", "speech_request_to_gemini", "voice_from_openai"]
 
 FORMATS = tuple(CONTENT_TYPES)
-_UNSERVED = ("opus", "aac", "flac")  # OpenAI formats with no small, well-kept encoder here
+_UNSERVED = ("opus", "aac", "flac")
+_REFUSALS = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"})  # finish reasons that mean "refused"  # OpenAI formats with no small, well-kept encoder here
 
 # Gemini's prebuilt voices (https://ai.google.dev/gemini-api/docs/speech-generation#voices).
 GEMINI_VOICES = (
@@ -111,10 +113,9 @@ def audio_from_gemini(data: Any, plan: SpeechPlan) -> tuple[Audio, dict[str, Any
     """The speech in Gemini's answer, and the usage it reports."""
     data = check_gemini_response(data)
     usage = usage_from_gemini(data.get("usageMetadata"))
-    for candidate in data.get("candidates") or ():
-        parts = (candidate.get("content") or {}).get("parts") if isinstance(candidate, dict) else None
-        for part in parts if isinstance(parts, list) else ():
-            inline = part.get("inlineData") if isinstance(part, dict) else None
+    for candidate in response_candidates(data):
+        for part in candidate_parts(candidate):
+            inline = part.get("inlineData")
             if isinstance(inline, dict) and isinstance(inline.get("data"), str):
                 try:
                     pcm = pcm_from_gemini(_b64decode(inline["data"]), str(inline.get("mimeType", "")))
@@ -164,15 +165,11 @@ def _pace(speed: float | None) -> str:
 
 
 def _no_audio(data: dict[str, Any]) -> InvalidRequestError | UpstreamError:
-    feedback = data.get("promptFeedback")
-    if isinstance(feedback, dict) and feedback.get("blockReason"):
-        return InvalidRequestError(f"Gemini refused to speak this input (blockReason: {feedback['blockReason']}).",
-                                   param="input", code="content_policy_violation")
-    reasons = [c.get("finishReason") for c in data.get("candidates") or () if isinstance(c, dict)]
-    if any(reason in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII") for reason in reasons):
-        return InvalidRequestError(f"Gemini refused to speak this input (finishReason: {reasons[0]}).",
-                                   param="input", code="content_policy_violation")
-    return UpstreamError(f"Gemini answered without audio (finishReason: {reasons[0] if reasons else 'none'}).")
+    refused = refusal_of(data, _REFUSALS)
+    if refused:
+        return InvalidRequestError(f"Gemini refused to speak this input ({refused}).", param="input",
+                                   code="content_policy_violation")
+    return UpstreamError(f"Gemini answered without audio (finishReason: {finish_reason_of(data)}).")
 
 
 def _b64decode(data: str) -> bytes:

@@ -14,6 +14,7 @@ import json
 from typing import Any, NamedTuple
 
 from .audio import wav_duration
+from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates
 from .chat_response import check_gemini_response
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
@@ -172,22 +173,15 @@ def _temperature(value: str | None) -> float | None:
 
 
 def _answer_text(data: dict[str, Any]) -> str:
-    texts = []
-    for candidate in data.get("candidates") or ():
-        parts = (candidate.get("content") or {}).get("parts") if isinstance(candidate, dict) else None
-        for part in parts if isinstance(parts, list) else ():
-            if isinstance(part, dict) and isinstance(part.get("text"), str) and part.get("thought") is not True:
-                texts.append(part["text"])
-        break  # one candidate is asked for
+    candidates = response_candidates(data)  # one candidate is asked for
+    texts = [part["text"] for part in candidate_parts(candidates[0]) if isinstance(part.get("text"), str)
+             and part.get("thought") is not True] if candidates else []
     if texts:
         return "".join(texts)
-    feedback = data.get("promptFeedback")
-    if isinstance(feedback, dict) and feedback.get("blockReason"):
-        raise InvalidRequestError(f"Gemini refused this audio (blockReason: {feedback['blockReason']}).",
-                                  param="file", code="content_policy_violation")
-    candidates = data.get("candidates") or [{}]
-    reason = candidates[0].get("finishReason") if isinstance(candidates[0], dict) else None
-    raise UpstreamError(f"Gemini answered without a transcript (finishReason: {reason or 'none'}).")
+    refused = refusal_of(data)
+    if refused:
+        raise InvalidRequestError(f"Gemini refused this audio ({refused}).", param="file", code="content_policy_violation")
+    raise UpstreamError(f"Gemini answered without a transcript (finishReason: {finish_reason_of(data)}).")
 
 
 def _segments(text: str) -> tuple[str, list[dict[str, Any]]]:

@@ -66,8 +66,6 @@ from core.usage import usage_summary
 
 __all__ = ["Call"]
 
-_MAX_PARTS = 1000  # as adapters/forms.py: far beyond any real form
-
 
 @dataclass
 class _Instance:
@@ -128,7 +126,9 @@ class _Pipe:
 
     def fail(self, error: GatewayError) -> bytes:
         self.closed, self.error = True, error
-        return b"data: " + dumps_bytes(error.to_google_dict()) + b"\n\n"
+        from core.native import native_error_event
+
+        return native_error_event(error)
 
 
 def _js(value: Any) -> Any:
@@ -231,18 +231,19 @@ class Call:
         return self._prepare(parse_request_body(raw))
 
     def _malformed(self, message: str) -> Any:
-        detail = message.rstrip(".") or "unreadable"
-        raise InvalidRequestError(f"The multipart/form-data body is malformed: {detail}.")
+        from core.forms import malformed_form
+
+        raise malformed_form(message)
 
     def _form(self, entries: Any) -> Any:
         """undici's FormData entries as a `core.forms.Form`, each name with all its values in order."""
-        from core.forms import Form, Upload
+        from core.forms import MAX_PARTS, Form, Upload, too_many_parts
 
         fields: dict[str, list[str]] = {}
         files: dict[str, list[Upload]] = {}
         for count, entry in enumerate(entries, 1):
-            if count > _MAX_PARTS:
-                raise InvalidRequestError(f"The form has more than {_MAX_PARTS} parts.")
+            if count > MAX_PARTS:
+                raise too_many_parts()
             if len(entry) == 2:
                 fields.setdefault(entry[0], []).append(entry[1])
                 continue
@@ -281,9 +282,8 @@ class Call:
         if requests:
             return self._fetch(requests)
         result = self.exchange.result()
-        usage = self.exchange.usage if self.exchange.usage is not None else (
-            result.get("usage") if isinstance(result, dict) else None)
-        if isinstance(usage, dict):
+        usage = self.exchange.logged_usage(result)
+        if usage:
             self.log["usage"] = usage_summary(usage)
         if isinstance(result, Audio) and result.format == "mp3":  # LAME, in the JavaScript
             pcm = result.pcm
@@ -448,15 +448,12 @@ class Call:
 
 
 def _check_form_type(content_type: str) -> None:
-    """A form route's body must be multipart/form-data with a boundary (adapters/forms.py's wording);
+    """A form route's body must be multipart/form-data with a boundary (core.forms.check_form_type);
     undici would also take a urlencoded body, which holds no files."""
     from email.message import Message
 
-    kind = content_type.partition(";")[0].strip().lower()
-    if kind != "multipart/form-data":
-        raise InvalidRequestError(
-            f"This endpoint takes multipart/form-data (file uploads), not {kind or 'no content type'}.")
+    from core.forms import check_form_type
+
     header = Message()
     header["content-type"] = content_type
-    if not header.get_param("boundary"):
-        raise InvalidRequestError("The multipart/form-data content type has no boundary.")
+    check_form_type(content_type.partition(";")[0].strip().lower(), header.get_param("boundary"))
