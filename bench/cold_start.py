@@ -20,7 +20,7 @@ import time
 
 import httpx
 
-from tests.fake_gemini import FakeGemini, serve_in_thread
+from tests.fakes.gemini import FakeGemini, serve_in_thread
 from tests.platforms import fc
 from tests.platforms.runtimes import ROOT, environment, free_port, python
 

@@ -6,7 +6,7 @@ It answers `:generateContent` with one short completion, `:streamGenerateContent
 SSE events (chunked transfer, as Gemini sends them), and `GET .../models` with a small list, with
 as little work per request as possible, so that calling it directly is the floor a proxy in front
 of it is measured against. Uses uvloop and httptools when they are installed (pip install uvloop
-httptools); tests/fake_gemini.py is the full-featured fake for correctness tests.
+httptools); tests/fakes/gemini.py is the full-featured fake for correctness tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fixtures shared by every suite that talks to the fake Gemini server (tests/fake_gemini.py)."""
+"""Fixtures shared by every suite that talks to the fake Gemini server (tests/fakes/gemini.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.fake_gemini import FakeGemini, serve_in_thread
+from tests.fakes.gemini import FakeGemini, serve_in_thread
 
 
 @pytest.fixture(scope="session")

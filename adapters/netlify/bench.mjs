@@ -44,7 +44,7 @@ if (args.cold) {
   process.exit(0);
 }
 
-const fake = spawn(PYTHON, ["-m", "tests.fake_gemini", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+const fake = spawn(PYTHON, ["-m", "tests.fakes.gemini", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
 const [line] = await once(createInterface({ input: fake.stdout }), "line");
 const fakeUrl = line.replace("listening on ", "");
 const env = { ...process.env, GEMINI_BASE_URL: fakeUrl, LOG_LEVEL: "off" };

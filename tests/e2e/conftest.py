@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Mapping
 import pytest
 
 from adapters.app import Gateway
-from tests.fake_gemini import FakeGemini, serve_in_thread
+from tests.fakes.gemini import FakeGemini, serve_in_thread
 
 # Pass-through Gemini keys the tests send as their API key; the fake accepts any non-empty key.
 USER_KEY = "AIzaE2eUserKey000000000001"

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 
 from tests.e2e.conftest import USER_KEY
-from tests.fake_gemini import embed_values
+from tests.fakes.gemini import embed_values
 
 FLASH = "gemini-2.5-flash"
 GEMINI_3 = "gemini-3-pro-preview"

@@ -13,7 +13,7 @@ import openai
 import pytest
 
 from tests.e2e.conftest import USER_KEY, closed_port
-from tests.fake_gemini import KEY_INVALID, MESSAGES, MODELS, embed_values
+from tests.fakes.gemini import KEY_INVALID, MESSAGES, MODELS, embed_values
 
 FLASH = "gemini-2.5-flash"
 GEMINI_3 = "gemini-3-pro-preview"

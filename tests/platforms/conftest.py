@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.fake_gemini import FakeGemini
+from tests.fakes.gemini import FakeGemini
 
 from .suite import Target
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from adapters.app import Gateway
-from tests.fake_gemini import serve_in_thread
+from tests.fakes.gemini import serve_in_thread
 
 from .suite import Target
 

@@ -1,4 +1,4 @@
-// The fake Gemini (tests/fake_gemini.py) as a child process, and the function's handler pointed at
+// The fake Gemini (tests/fakes/gemini.py) as a child process, and the function's handler pointed at
 // it. Each test file runs in its own process, so its own function instance reads its own settings.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** Start the fake, set the function's environment (`env` on top), load the handler and warm it. */
 export async function startGateway(env = {}) {
-  const fake = spawn(process.env.PYTHON ?? "python3", ["-m", "tests.fake_gemini", "--port", "0"], {
+  const fake = spawn(process.env.PYTHON ?? "python3", ["-m", "tests.fakes.gemini", "--port", "0"], {
     cwd: ROOT, stdio: ["ignore", "pipe", "inherit"],
   });
   const [line] = await once(createInterface({ input: fake.stdout }), "line");

@@ -1,5 +1,5 @@
 // The Netlify function's default export, driven with real Request objects against the fake Gemini
-// server (tests/fake_gemini.py, started by ./fake.mjs as a child process). Run: npm test --prefix adapters/netlify
+// server (tests/fakes/gemini.py, started by ./fake.mjs as a child process). Run: npm test --prefix adapters/netlify
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { request, startGateway } from "./fake.mjs";

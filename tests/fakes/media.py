@@ -1,4 +1,4 @@
-"""Media behaviour of the fake Gemini (tests/fake_gemini.py), kept apart from the text fake.
+"""Media behaviour of the fake Gemini (tests/fakes/gemini.py), kept apart from the text fake.
 
 * image-output models (``-image`` / ``nano-banana`` in the name): a text part and a small,
   valid, solid-colour PNG whose size follows ``imageConfig.aspectRatio``;
@@ -8,7 +8,7 @@
   as JSON segments when a response schema is asked for;
 * the Files API with the resumable upload protocol the google-genai SDK drives.
 
-Only the standard library; ``fake_gemini`` calls :func:`generate`, :func:`send_reply`,
+Only the standard library; ``tests.fakes.gemini`` calls :func:`generate`, :func:`send_reply`,
 :func:`upload_id` / :func:`origin` and a :class:`FileStore`.  See that module's
 docstring for the contract tests rely on.
 """

@@ -1,4 +1,4 @@
-"""Tests of the fake Gemini server itself (tests/fake_gemini.py)."""
+"""Tests of the fake Gemini server itself (tests/fakes/gemini.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fake_gemini import FakeGemini, embed_values, serve_in_thread
+from tests.fakes.gemini import FakeGemini, embed_values, serve_in_thread
 
 KEY = {"x-goog-api-key": "test-key"}
 FLASH = "/v1beta/models/gemini-2.5-flash"
@@ -398,8 +398,8 @@ def test_stop_closes_open_streams():
 
 
 def test_main_subprocess_port_zero():
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_gemini", "--port", "0", "--keys", "k1,k2"],
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.gemini", "--port", "0", "--keys", "k1,k2"],
                             cwd=root, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()

@@ -1,6 +1,6 @@
 """A small, scriptable fake of the Gemini v1beta REST API for offline tests.
 
-Standalone:  ``python -m tests.fake_gemini --port 8931 [--keys k1,k2] [--chunks 5]``
+Standalone:  ``python -m tests.fakes.gemini --port 8931 [--keys k1,k2] [--chunks 5]``
 prints ``listening on http://127.0.0.1:<port>`` (flushed) once the socket
 listens; ``--port 0`` picks a free port.  In-process::
 
@@ -52,7 +52,7 @@ any text; only status/sleep/first_delay apply there):
   thinking           a ``{"text": ..., "thought": true}`` part first + thoughtsTokenCount
 While sleeping, the fake watches for the client going away and stops promptly.
 
-Media (tests/fake_media.py; sleep/status/block and the stream faults still apply):
+Media (tests/fakes/media.py; sleep/status/block and the stream faults still apply):
 * Image models (name has "-image" or "nano-banana"): parts ``{"text": "Here is the image
   you asked for."}`` (``"Edited N input image(s): Here is ..."`` when the last user turn
   has N image/* inlineData/fileData parts) and ``{"inlineData": {"mimeType": "image/png",
@@ -126,7 +126,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from tests import fake_media
+from tests.fakes import media as fake_media
 
 MODEL_ROUTE = re.compile(r"^/v1(?:beta)?/models/([^/:]+)(?::([A-Za-z]+))?$")
 LIST_ROUTE = re.compile(r"^/v1(?:beta)?/models/?$")

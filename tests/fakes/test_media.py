@@ -1,4 +1,4 @@
-"""Tests of the fake Gemini's media behaviour (tests/fake_media.py via tests/fake_gemini.py)."""
+"""Tests of the fake Gemini's media behaviour (tests/fakes/media.py via tests/fakes/gemini.py)."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +13,7 @@ import zlib
 import httpx
 import pytest
 
-from tests import fake_media
+from tests.fakes import media as fake_media
 
 KEY = {"x-goog-api-key": "fake-key"}
 NANO = "gemini-nano-banana-2.1"
