@@ -1,66 +1,70 @@
 """The gateway as one plain ASGI application: every Python platform serves this `app`.
 
-The core decides (routing, auth, translation, retries); this module does the I/O: it reads the
-request, calls Gemini through `Upstream`, writes the answer, and logs one line per request.
-Settings are read from the environment on the first request, so importing the module is cheap
-and a misconfigured deployment answers with an error that names the variable to fix.
+`core.call.Call` decides everything about a request; this module does its I/O: it reads the
+body, sends the upstream requests through the HTTP client, relays streams (and keep-alives while
+Gemini thinks), watches for the client leaving, and writes the log line. Settings are read from
+the environment on the first request, so importing the module is cheap and a misconfigured
+deployment answers with an error that names the variable to fix.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import time
-from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qsl
+from typing import Any, Callable, Mapping
 
-from core.auth import presented_credential, upstream_keys
-from core.config import Settings, settings_from_env
-from core.errors import GatewayError, body_too_large, internal_error
-from core.exchange import Exchange, Stamp, prepare
-from core.jsontext import dumps_bytes, parse_request_body
-from core.payload import Audio, Payload
-from core.routing import Route, cors_headers, landing_page, preflight_headers, route
-from core.sse import RESPONSE_HEADERS as SSE_HEADERS
-from core.stream import GeminiStream
-from core.usage import usage_summary
+from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
+from core.call import Call
+from core.errors import ConfigError, GatewayError
+from core.instance import Instance
 
-from .jsonfast import CODEC, dumps
-from .logs import configure, describe_exception, log_request
-from .upstream import Attempts, Upstream, error_from_transport
+from .asgi import Receive, Scope, Send
+from .jsonfast import CODEC
+from .logs import configure, log_request
+from .upstream import Upstream, UpstreamClient, UpstreamResponse, transport_failure
 
 __all__ = ["Gateway", "app"]
-
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-
-
-class _ClientGone(Exception):
-    """The client disconnected before its request body arrived."""
 
 
 class Gateway:
     """The ASGI app. `settings`/`env` and a fake upstream `client_factory` can be injected for tests."""
 
-    def __init__(self, settings: Settings | None = None, *, env: Any = None, client_factory: Any = None) -> None:
+    def __init__(self, settings: Any = None, *, env: Mapping[str, str] | None = None,
+                 client_factory: Callable[[Any], UpstreamClient] | None = None, platform: str = "") -> None:
         self._settings = settings
         self._env = env
-        self._client_factory = client_factory
+        self._factory = client_factory
+        self._platform = platform
+        self._instance: Instance | None = None
         self._upstream: Upstream | None = None
 
-    @property
-    def upstream(self) -> Upstream:
-        """The process-wide upstream, created (and the settings read) on first use."""
-        if self._upstream is None:
-            settings = self._settings or settings_from_env(os.environ if self._env is None else self._env)
-            configure(settings.log_level)
-            self._upstream = Upstream(settings, self._client_factory)
-        return self._upstream
+    def instance(self) -> Instance | ConfigError:
+        """The process's instance, made (and the settings read) by the first request that finds them valid."""
+        if self._instance is None:
+            try:
+                if self._settings is not None:
+                    instance = Instance(self._settings, platform=self._platform)
+                else:
+                    instance = Instance.from_env(os.environ if self._env is None else self._env, platform=self._platform)
+            except ConfigError as error:
+                return error
+            configure(instance.settings.log_level)
+            self._instance, self._upstream = instance, Upstream(instance.settings, self._factory)
+        return self._instance
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    async def aclose(self) -> None:
+        """Close the upstream connections (at shutdown)."""
+        if self._upstream is not None:
+            await self._upstream.aclose()
+
+    def client(self) -> UpstreamClient:
+        assert self._upstream is not None, "the instance is loaded before any upstream call"
+        return self._upstream.client()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await _Request(self, scope, receive, send).handle()
+            await _Request(self, scope, receive, send).run()
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
@@ -70,222 +74,86 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._upstream is not None:
-                    await self._upstream.aclose()
+                await self.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
+class _ClientGone(Exception):
+    """The client disconnected before its answer began."""
+
+
+class _ClientLeft(Exception):
+    """The client disconnected while its answer was being sent."""
+
+
 class _Request:
-    """One HTTP request, start to log line."""
+    """One HTTP request: the I/O for its `Call`."""
 
-    def __init__(self, gateway: Gateway, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        self.gateway, self.scope, self.receive, self._send = gateway, scope, receive, send
-        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
-        self.id = os.urandom(12).hex()
-        self.cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
-        self.started = False  # the response has begun: errors can no longer change its status
+    def __init__(self, gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
+        self.gateway, self.receive, self._send = gateway, receive, send
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", ())}
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        query = scope.get("query_string", b"")
+        target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        self.call = Call(gateway.instance(), scope["method"], target, headers, token=os.urandom(12).hex(),
+                         created=int(time.time()), now=time.time(), scheme=scope.get("scheme", "http"), codec=CODEC)
+        self.started = False  # the response head has gone: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
-        self.native = False  # a native Gemini route: errors in Google's envelope
-        self.level: int | None = None  # the log level, when the answer sets it (a forwarded error)
-        self.secrets: list[str] = []
-        self.log: dict[str, Any] = {"request_id": self.id, "method": scope.get("method"), "path": scope.get("path")}
+        self.responses: dict[int, UpstreamResponse] = {}  # open upstream streams, by request index
+        self.ticker: _Ticker | None = None
+        self.raw_body = b""
 
-    async def handle(self) -> None:
-        began = time.monotonic()
-        level = logging.INFO
+    async def run(self) -> None:
+        call, disconnected = self.call, False
         try:
-            upstream = self.gateway.upstream
-            self.secrets.extend(upstream.settings.api_keys + upstream.settings.auth_tokens)
-            self.cors = cors_headers(self.headers.get("origin"), upstream.settings)
-            where = route(self.scope["method"], self.scope["path"], self.headers)
-            self.native = where.name == "native"
-            await self._dispatch(upstream, where)
-        except GatewayError as error:
-            level = logging.WARNING if error.status < 500 else logging.ERROR
-            await self._error(error)
+            action = call.start()
+            while action is not None:
+                action = await self._do(action)
         except _ClientGone:
-            self.log.update(status=499, disconnected=True)
+            call.gone()
+        except _ClientLeft:
+            disconnected = True
         except Exception as exc:
-            level = logging.ERROR
-            await self._error(self._internal_error(exc))
+            if not self.finished:
+                await self._do(call.abort(exc))
         finally:
-            self.log["ms"] = round((time.monotonic() - began) * 1000, 1)
-            log_request(self.log, self.secrets, level=self.level or level)
+            for response in self.responses.values():
+                await response.aclose()
+            level, fields = call.finish(time.time(), disconnected=disconnected)
+            log_request(fields, call.secrets, level=level)
 
-    async def _dispatch(self, upstream: Upstream, where: Route) -> None:
-        settings = upstream.settings
-        self.log["route"] = where.name
-        if where.name == "preflight":
-            await self._respond(204, b"", preflight_headers(self.headers.get("origin"), self.headers, settings), cors=False)
-            return
-        if where.name == "root":
-            page = b"" if self.scope["method"] == "HEAD" else landing_page(settings).encode()
-            await self._respond(200, page, [("content-type", "text/plain; charset=utf-8")])
-            return
-
-        raw_query = self.scope.get("query_string", b"")
-        query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
-        presented = presented_credential(self.headers, query)
-        if presented:
-            self.secrets.append(presented)
-        if where.name == "native":
-            await self._native(upstream, where, raw_query.decode("latin-1"), query)
-            return
-        keys = upstream_keys(self.headers, query, settings)
-        self.secrets.extend(keys)
-        body = await self._body(where, settings.max_body_bytes)
-        exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
-        self.log.update(model=exchange.model, stream=exchange.stream)
-        attempts = Attempts()
-        try:
-            if exchange.stream:
-                await self._guarded(self._stream(upstream, exchange, keys, attempts))
-            else:
-                await self._guarded(self._whole(upstream, exchange, keys, attempts))
-        finally:
-            self.log["attempts"] = attempts.count
-
-    async def _body(self, where: Route, limit: int) -> Any:
-        """The request body as the route takes it: parsed JSON, a parsed form, or None."""
-        if where.body is None or self.scope["method"] != "POST":
+    async def _do(self, action: Any) -> Any:
+        """Carry out one action; returns the next (None once the answer is sent)."""
+        kind = type(action)
+        if kind is Answer:
+            await self._answer(action)
             return None
-        raw = await self._read_body(limit)
-        if where.body == "form":
-            from .forms import form_from_multipart  # only form routes pay for the parser
+        if kind is Tail:
+            await self._stop_ticking(None)
+            self.finished = True
+            await self._send({"type": "http.response.body", "body": action.data, "more_body": False})
+            return None
+        if kind is ReadBody:
+            return await self._read(action)
+        if kind is ParseForm:
+            return self._parse_form(action)
+        if kind is Fetch:
+            return await self._watched(self._fetch(action))
+        if kind is Stream:
+            return await self._watched(self._relay(action))
+        raise TypeError(f"unknown action {action!r}")
 
-            return form_from_multipart(self.headers.get("content-type", ""), raw)
-        return parse_request_body(raw)
+    # --- body ---------------------------------------------------------------------------------------
 
-    async def _guarded(self, work: Awaitable[None]) -> None:
-        """Run the upstream part of a request; if the client leaves meanwhile, the watcher cancels
-        it, so a Gemini call nobody waits for stops (and stops costing tokens) at once."""
-        watcher = _Watcher(self)
+    async def _read(self, action: ReadBody) -> Any:
         try:
-            await work
-        except asyncio.CancelledError:
-            if not watcher.fired:
-                raise
-            _uncancel()
-            if not self.started:
-                raise _ClientGone from None
-            self.log["disconnected"] = True
-        finally:
-            watcher.stop()
-
-    async def _native(self, upstream: Upstream, where: Route, raw_query: str, query: dict[str, str]) -> None:
-        """Gemini's own API, forwarded (core/native.py): errors in Google's envelope, not OpenAI's."""
-        from core.native import native_request
-
-        settings = upstream.settings
-        plan = native_request(self.scope["method"], where.path, raw_query, self.headers)
-        keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
-        self.secrets.extend(key for key in keys if key)
-        plan = plan.with_body(await self._read_body(settings.max_body_bytes))
-        self.log.update(model=plan.model, stream=plan.request.stream)
-        attempts = Attempts()
-        try:
-            await self._guarded(self._forward(upstream, plan, keys, attempts))
-        finally:
-            self.log["attempts"] = attempts.count
-
-    async def _forward(self, upstream: Upstream, plan: Any, keys: tuple[str | None, ...], attempts: Attempts) -> None:
-        from core.native import native_response_headers, public_origin
-
-        response = await upstream.forward(plan.request, keys, attempts)
-        origin = public_origin(self.headers, self.scope.get("scheme", "http"))
-        headers = native_response_headers(response.headers.items(), upstream.settings.gemini_base_url, origin)
-        if response.status != 200:
-            self.level = logging.WARNING if response.status < 500 else logging.ERROR
-            self.log["error"] = "gemini"
-            await self._respond(response.status, response.content, headers)
-            return
-        if not plan.request.stream:
-            await self._respond(200, await response.read(), headers)
-            return
-        try:
-            await self._start(200, headers)
-            await self._pipe(response, upstream)
-        finally:
-            await response.aclose()
-            self.log["status"] = 200
-
-    async def _pipe(self, response: Any, upstream: Upstream) -> None:
-        """A native stream, byte for byte; a failure half-way ends it with an error event."""
-        tail = b""
-        try:
-            async for chunk in response.stream():
-                await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except Exception as exc:
-            from core.native import native_error_event
-
-            error = error_from_transport(exc, upstream.settings) or self._internal_error(exc)
-            self.log["stream_error"] = error.code or error.type
-            tail = native_error_event(error)
-        self.finished = True
-        await self._send({"type": "http.response.body", "body": tail, "more_body": False})
-
-    async def _whole(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
-        requests = exchange.requests()
-        while requests:
-            if len(requests) == 1:
-                responses = [await upstream.fetch_json(requests[0], keys, attempts, model=exchange.model)]
-            else:
-                calls = (upstream.fetch_json(request, keys, attempts, model=exchange.model) for request in requests)
-                responses = list(await asyncio.gather(*calls))
-            requests = exchange.feed(responses)
-        result = exchange.result()
-        usage = exchange.logged_usage(result)
-        if usage:
-            self.log["usage"] = usage_summary(usage)
-        if isinstance(result, Audio):
-            from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request
-
-            result = audio_payload(result)
-        if isinstance(result, Payload):
-            await self._respond(200, result.body, [("content-type", result.content_type)])
-        else:
-            await self._respond(200, dumps(result), [("content-type", "application/json")])
-
-    async def _stream(self, upstream: Upstream, exchange: Exchange, keys: tuple[str, ...], attempts: Attempts) -> None:
-        # Every retry happens inside open_stream, before the first byte is sent to the client.
-        request = exchange.requests()[0]
-        response = await upstream.open_stream(request, keys, attempts, model=exchange.model)
-        translator = exchange.open_stream(CODEC)
-        try:
-            await self._start(200, list(SSE_HEADERS))
-            await self._relay(response, translator, upstream)
-        finally:
-            await response.aclose()
-            self.log["status"] = 200
-            if translator.error is not None:
-                self.log["stream_error"] = translator.error.code
-            if translator.usage:
-                self.log["usage"] = usage_summary(translator.usage)
-
-    async def _relay(self, response: Any, translator: GeminiStream, upstream: Upstream) -> None:
-        try:
-            async for chunk in response.stream():
-                out = translator.feed(chunk)
-                if out:
-                    await self._send({"type": "http.response.body", "body": out, "more_body": True})
-                if translator.closed:
-                    break
-            tail = translator.close()
-        except Exception as exc:
-            tail = translator.fail(error_from_transport(exc, upstream.settings) or self._internal_error(exc))
-        self.finished = True
-        await self._send({"type": "http.response.body", "body": tail, "more_body": False})
-
-    def _internal_error(self, exc: BaseException) -> GatewayError:
-        """A bug: one log line naming where it happened, a clean 500, never a traceback to the client."""
-        self.log["exception"] = describe_exception(exc)
-        return internal_error(self.id)
+            self.raw_body = await asyncio.wait_for(self._read_body(action.limit), action.timeout)
+        except asyncio.TimeoutError:
+            return self.call.body_timeout()
+        return self.call.body(self.raw_body)
 
     async def _read_body(self, limit: int) -> bytes:
-        declared = self.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise body_too_large(limit)
         chunks, size = [], 0
         while True:
             message = await self.receive()
@@ -294,37 +162,184 @@ class _Request:
             chunk = message.get("body", b"")
             if chunk:
                 size += len(chunk)
-                if size > limit:
-                    raise body_too_large(limit)
                 chunks.append(chunk)
+                if size > limit:
+                    break  # enough to know it is too large: the call answers 413
             if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def _error(self, error: GatewayError) -> None:
-        self.log["status"] = error.status
-        self.log["error"] = error.code or error.type
-        self.log["message"] = error.message[:300]
-        if self.started:
-            return  # a stream already answered 200; its error event has been sent
-        headers = [("content-type", "application/json"), *error.headers()]
-        if self.native:
-            from core.native import native_error_headers
+    def _parse_form(self, action: ParseForm) -> Any:
+        from .forms import form_from_multipart  # only form routes pay for the parser
 
-            headers += native_error_headers(self.scope["path"])
-        envelope = error.to_google_dict() if self.native else error.to_dict()
-        await self._respond(error.status, dumps_bytes(envelope), headers)
+        try:
+            form = form_from_multipart(action.content_type, self.raw_body)
+        except GatewayError as error:
+            return self.call.refused(error)
+        return self.call.form(form)
 
-    async def _respond(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
-        self.log.setdefault("status", status)
-        await self._start(status, [*headers, ("content-length", str(len(body)))], cors=cors)
+    # --- upstream -----------------------------------------------------------------------------------
+
+    async def _fetch(self, action: Fetch) -> Any:
+        try:
+            client = self.gateway.client()
+        except ConfigError as error:
+            return self.call.abort(error)
+        if action.keepalive:
+            self._tick_every(action.keepalive)
+        indices = iter(range(len(action.requests)))
+
+        async def worker() -> None:
+            for index in indices:  # the workers share one iterator: at most `parallel` requests in flight
+                await self._attempts(client, action, index)
+
+        if action.parallel == 1:
+            await worker()
+        else:
+            await asyncio.gather(*(worker() for _ in range(action.parallel)))
+        return self.call.next(time.time())
+
+    async def _attempts(self, client: UpstreamClient, action: Fetch, index: int) -> None:
+        """One upstream request through the key pool: each try as the call says, each outcome told."""
+        call, outgoing = self.call, action.requests[index]
+        while (attempt := call.attempt(index, time.time())) is not None:
+            try:
+                response = await client.request(outgoing.method, outgoing.target, dict(attempt.headers), attempt.body)
+            except Exception as exc:
+                failure = transport_failure(exc)
+                if failure is None:
+                    raise
+                call.unreachable(index, *failure, time.time())
+                continue
+            if outgoing.stream and response.status == 200:
+                self.responses[index] = response
+                call.streaming(index, list(response.headers.items()), time.time())
+                continue
+            try:
+                body = await response.read()
+            except Exception as exc:
+                failure = transport_failure(exc)
+                if failure is None:
+                    raise
+                call.cut(index, *failure, time.time())
+                continue
+            call.answered(index, response.status, list(response.headers.items()), body, time.time())
+
+    async def _relay(self, action: Stream) -> Any:
+        call = self.call
+        response = self.responses.pop(0)
+        try:
+            if action.headers is not None:
+                await self._start(action.status, action.headers)
+            if action.keepalive:
+                self._tick_every(action.keepalive)
+            ticker = self.ticker
+            try:
+                async for chunk in response.stream():
+                    if ticker is not None:
+                        ticker.touch()
+                    out = call.feed(chunk)
+                    if out:
+                        await self._body(out)
+                    if call.closed:
+                        break
+            except Exception as exc:
+                failure = transport_failure(exc)
+                if failure is None:
+                    raise
+                return await self._stop_ticking(call.fail(*failure))
+            return await self._stop_ticking(call.close())
+        finally:
+            await response.aclose()
+
+    async def _watched(self, work: Any) -> Any:
+        """Run an upstream phase; if the client leaves meanwhile, the watcher cancels it, so a Gemini
+        call nobody waits for stops (and stops costing tokens) at once."""
+        watcher = _Watcher(self)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if not watcher.fired:
+                raise
+            _uncancel()
+            await self._stop_ticking(None)
+            raise (_ClientLeft if self.started else _ClientGone) from None
+        finally:
+            watcher.stop()
+
+    # --- keep-alive ---------------------------------------------------------------------------------
+
+    def _tick_every(self, interval: float) -> None:
+        if self.ticker is None:
+            self.ticker = _Ticker(self, interval)
+
+    async def _stop_ticking(self, action: Any) -> Any:
+        """Stop the keep-alives unless the next action goes on streaming (an empty answer asked again)."""
+        if self.ticker is not None and type(action) is not Fetch:
+            ticker, self.ticker = self.ticker, None
+            await ticker.stop()
+        return action
+
+    async def tick(self) -> None:
+        """Send the call's keep-alive (its head first, if the answer has not begun)."""
+        tick = self.call.tick(time.time())
+        if tick.head is not None:
+            await self._start(tick.head.status, tick.head.headers or [])
+        await self._body(tick.data)
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    async def _answer(self, answer: Answer) -> None:
+        await self._stop_ticking(None)
+        body = answer.body
+        if answer.audio is not None:
+            from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request
+
+            body = audio_payload(answer.audio).body
+        await self._start(answer.status, [*answer.headers, ("content-length", str(len(body)))])
         self.finished = True
         await self._send({"type": "http.response.body", "body": body})
 
-    async def _start(self, status: int, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
+    async def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
         self.started = True
-        all_headers = [*headers, *(self.cors if cors else ()), ("x-request-id", self.id)]
-        encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in all_headers]
+        encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
         await self._send({"type": "http.response.start", "status": status, "headers": encoded})
+
+    async def _body(self, data: bytes) -> None:
+        await self._send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+class _Ticker:
+    """Keep-alives while Gemini is silent: every `interval` seconds without an upstream chunk, one tick."""
+
+    def __init__(self, request: _Request, interval: float) -> None:
+        self._request, self._interval = request, interval
+        self._loop = asyncio.get_running_loop()
+        self._last = self._loop.time()
+        self._sending: asyncio.Future | None = None
+        self._handle = self._loop.call_later(interval, self._check)
+
+    def touch(self) -> None:
+        self._last = self._loop.time()
+
+    def _check(self) -> None:
+        idle = self._loop.time() - self._last
+        if idle >= self._interval and self._sending is None:
+            self._sending = asyncio.ensure_future(self._send())
+            self._last, idle = self._loop.time(), 0.0
+        self._handle = self._loop.call_later(self._interval - idle, self._check)
+
+    async def _send(self) -> None:
+        try:
+            if self._request.call.ticking:
+                await self._request.tick()
+        finally:
+            self._sending = None
+
+    async def stop(self) -> None:
+        self._handle.cancel()
+        if self._sending is not None:
+            await asyncio.shield(self._sending)
 
 
 class _Watcher:
@@ -356,7 +371,8 @@ class _Watcher:
             pass
         if not self._request.finished:
             self.fired = True
-            self._task.cancel()
+            if self._task is not None:
+                self._task.cancel()
 
     def stop(self) -> None:
         self._timer.cancel()

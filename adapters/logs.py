@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-import traceback
 from typing import Any, Iterable
 
-__all__ = ["configure", "describe_exception", "log_request", "logger"]
+__all__ = ["configure", "log_request", "logger", "redact"]
 
 logger = logging.getLogger("gateway")
 
@@ -45,10 +43,3 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret and len(secret) >= 4 and secret in text:
             text = text.replace(secret, "[redacted]")
     return text
-
-
-def describe_exception(exc: BaseException) -> str:
-    """A bug in one line: type, message and where it was raised (a traceback is many lines)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" ({os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"

@@ -17,6 +17,9 @@ __all__ = [
     "response_candidates",
     "candidate_to_choice",
     "classify_part",
+    "empty_answer",
+    "empty_stream",
+    "has_substance",
     "finish_reason_of",
     "image_markdown",
     "refusal_of",
@@ -49,12 +52,42 @@ FINISH_REASONS = {
     "MALFORMED_RESPONSE": "stop",
 }
 _DEFAULT_FINISH = "stop"
+# An answer with nothing in it that ended this way is worth asking again: Gemini sometimes ends a turn
+# with STOP and no parts, or fails to write the function call it meant (MALFORMED_FUNCTION_CALL).
+_EMPTY_RETRYABLE = frozenset({"STOP", "MALFORMED_FUNCTION_CALL"})
+# Parts that hold something for the client, whatever else they carry.
+_SUBSTANTIAL = ("functionCall", "inlineData", "fileData", "executableCode", "codeExecutionResult", "toolCall", "toolResponse")
 
 
 def finish_reason(gemini_reason: Any, called_tools: bool) -> str:
     if called_tools:
         return "tool_calls"
     return FINISH_REASONS.get(gemini_reason, _DEFAULT_FINISH) if isinstance(gemini_reason, str) else _DEFAULT_FINISH
+
+
+def has_substance(data: dict[str, Any]) -> bool:
+    """Whether a response (or one stream event) holds anything for the client: text or thoughts, a call,
+    media, code, or a refusal (a blocked prompt)."""
+    feedback = data.get("promptFeedback")
+    if isinstance(feedback, dict) and feedback.get("blockReason"):
+        return True
+    for candidate in response_candidates(data):
+        for part in candidate_parts(candidate):
+            if part.get("text") or any(name in part for name in _SUBSTANTIAL):
+                return True
+    return False
+
+
+def empty_answer(data: dict[str, Any]) -> bool:
+    """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing."""
+    candidates = response_candidates(data)
+    return bool(candidates) and all(candidate.get("finishReason") in _EMPTY_RETRYABLE for candidate in candidates) \
+        and not has_substance(data)
+
+
+def empty_stream(said: bool, finishes: Collection[str]) -> bool:
+    """A finished stream that said nothing and whose candidates all ended as `empty_answer` means."""
+    return not said and bool(finishes) and all(reason in _EMPTY_RETRYABLE for reason in finishes)
 
 
 def call_ids(completion_id: str) -> Iterator[str]:

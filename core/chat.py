@@ -37,8 +37,8 @@ class ChatPlan(NamedTuple):
     include_usage: bool = False
     n: int = 1
 
-    def upstream(self) -> UpstreamRequest:
-        return generate_request(self.model, self.body, stream=self.stream)
+    def upstream(self) -> list[UpstreamRequest]:
+        return [generate_request(self.model, self.body, stream=self.stream)]
 
 
 def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatPlan:

@@ -34,6 +34,10 @@ __all__ = ["CompletionPlan", "CompletionStream", "completion_request_to_gemini",
 
 MAX_LOGPROBS = 5  # the legacy API's own limit
 
+# Each prompt of a list is one Gemini call, so one request could fan out without end. OpenAI documents no
+# limit for legacy prompt arrays; this one is the gateway's own (a client that batches more splits its list).
+MAX_PROMPTS = 20
+
 
 class CompletionPlan(NamedTuple):
     model: str
@@ -191,6 +195,9 @@ def _prompts(prompt: Any) -> tuple[str, ...]:
     if isinstance(prompt, str):
         return (prompt,)
     if isinstance(prompt, list) and prompt and all(isinstance(item, str) for item in prompt):
+        if len(prompt) > MAX_PROMPTS:
+            raise InvalidRequestError(f"'prompt' has {len(prompt)} prompts; send at most {MAX_PROMPTS} per request (each is "
+                                      "one Gemini call).", param="prompt", code="invalid_value")
         return tuple(prompt)
     if isinstance(prompt, list) and prompt and all(isinstance(item, (int, list)) and not isinstance(item, bool) for item in prompt):
         raise InvalidRequestError(

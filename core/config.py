@@ -12,7 +12,7 @@ from typing import Mapping, NamedTuple
 
 from .errors import ConfigError
 
-__all__ = ["SAFETY_THRESHOLDS", "Settings", "is_header_safe", "settings_from_env"]
+__all__ = ["NATIVE_SCOPES", "SAFETY_THRESHOLDS", "Settings", "check_key_modes", "is_header_safe", "settings_from_env"]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 
@@ -20,6 +20,10 @@ DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 # "DEFAULT" means: send no safetySettings and let Gemini apply its own defaults.
 SAFETY_THRESHOLDS = ("OFF", "BLOCK_NONE", "BLOCK_ONLY_HIGH", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_LOW_AND_ABOVE", "DEFAULT")
 LOG_LEVELS = ("debug", "info", "warning", "error", "off")
+# What Gemini's own API (core/native.py) lets AUTH_TOKEN holders reach with the server's keys:
+# `models` — calling and listing models, and the uploads they start; `all` — the project's files,
+# cached contents, tuned models, batches and operations too.
+NATIVE_SCOPES = ("models", "all")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -46,6 +50,11 @@ class Settings(NamedTuple):
     log_level: str = "info"
     max_attempts: int = 3
     key_cooldown: float = 300.0
+    body_timeout: float = 60.0
+    stream_keepalive: float = 15.0
+    retry_empty_answers: bool = True
+    public_url: str | None = None
+    native_scope: str = "models"
 
     @property
     def server_keys(self) -> bool:
@@ -56,7 +65,7 @@ class Settings(NamedTuple):
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Parse the gateway's environment variables; unknown variables are ignored."""
     defaults = Settings()
-    return Settings(
+    settings = Settings(
         gemini_base_url=_url(env, "GEMINI_BASE_URL", defaults.gemini_base_url),
         api_keys=_keys(env, "GEMINI_API_KEY"),
         auth_tokens=_csv(env, "AUTH_TOKEN"),
@@ -75,7 +84,36 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         log_level=_choice(env, "LOG_LEVEL", defaults.log_level, LOG_LEVELS, upper=False),
         max_attempts=_positive_int(env, "MAX_ATTEMPTS", defaults.max_attempts),
         key_cooldown=_seconds(env, "KEY_COOLDOWN", defaults.key_cooldown),
+        body_timeout=_seconds(env, "BODY_TIMEOUT", defaults.body_timeout),
+        stream_keepalive=_seconds(env, "STREAM_KEEPALIVE", defaults.stream_keepalive, zero=True),
+        retry_empty_answers=_bool(env, "RETRY_EMPTY_ANSWERS", defaults.retry_empty_answers),
+        public_url=_public_url(env, "PUBLIC_URL"),
+        native_scope=_choice(env, "NATIVE_API", defaults.native_scope, NATIVE_SCOPES, upper=False),
     )
+    check_key_modes(settings)
+    return settings
+
+
+def check_key_modes(settings: Settings) -> None:
+    """Server-held keys need tokens, and tokens need server-held keys: either half alone is unsafe.
+
+    GEMINI_API_KEY alone would spend the owner's keys for anyone who finds the URL; AUTH_TOKEN alone
+    would run in pass-through mode and forward each token to Google as if it were a Gemini key.
+    """
+    if settings.api_keys and not settings.auth_tokens:
+        raise ConfigError(
+            "AUTH_TOKEN",
+            "GEMINI_API_KEY is set, so this gateway spends its own Gemini keys, but no AUTH_TOKEN is set, "
+            "so anyone could use them. Set AUTH_TOKEN to a secret (several, comma-separated) that clients "
+            "send as their API key, or remove GEMINI_API_KEY to let clients bring their own Gemini keys.",
+        )
+    if settings.auth_tokens and not settings.api_keys:
+        raise ConfigError(
+            "GEMINI_API_KEY",
+            "AUTH_TOKEN is set but GEMINI_API_KEY is not: a token only makes sense in front of the gateway's own "
+            "Gemini keys, and without them each client's token would be sent to Google as its Gemini key. Set "
+            "GEMINI_API_KEY to your Gemini key(s), or remove AUTH_TOKEN to let clients bring their own keys.",
+        )
 
 
 def is_header_safe(key: str) -> bool:
@@ -146,7 +184,7 @@ def _aliases(env: Mapping[str, str], name: str) -> dict[str, str]:
     return aliases
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
     value = _raw(env, name)
     if value is None:
         return default
@@ -154,9 +192,29 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         seconds = float(value)
     except ValueError:
         raise ConfigError(name, f"must be a number of seconds, got {value!r}.") from None
+    if zero and seconds == 0:
+        return 0.0
     if not seconds > 0 or seconds == float("inf"):
-        raise ConfigError(name, f"must be a positive number of seconds, got {value!r}.")
+        kind = "zero or a positive" if zero else "a positive"
+        raise ConfigError(name, f"must be {kind} number of seconds, got {value!r}.")
     return seconds
+
+
+def _public_url(env: Mapping[str, str], name: str) -> str | None:
+    """`https://gateway.example.com`: the origin clients reach this gateway at (scheme, host, port; no path)."""
+    value = _raw(env, name)
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise ConfigError(name, f"must be an origin such as https://gateway.example.com (no path), got {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

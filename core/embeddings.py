@@ -15,6 +15,10 @@ from .upstream import API_VERSION, UpstreamRequest
 __all__ = ["EmbeddingsPlan", "TASK_TYPES", "embeddings_request_to_gemini", "embeddings_response_from_gemini"]
 
 BATCH_LIMIT = 100  # "at most 100 requests can be in one batch"
+# OpenAI's own limit on one request's inputs (https://platform.openai.com/docs/api-reference/embeddings/create:
+# "any array must be 2048 dimensions or less"). Each 100 inputs cost one Gemini call: unbounded, one request
+# would fan out without end.
+MAX_INPUTS = 2048
 TASK_TYPES = (
     "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION", "CLUSTERING",
     "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
@@ -93,6 +97,9 @@ def _inputs(value: Any) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not value:
         raise InvalidRequestError("'input' must be a string or a non-empty array of strings.", param="input", code="invalid_value")
+    if len(value) > MAX_INPUTS:
+        raise InvalidRequestError(f"'input' has {len(value)} items; send at most {MAX_INPUTS} per request.", param="input",
+                                  code="invalid_value")
     for index, item in enumerate(value):
         if isinstance(item, str):
             if not item:

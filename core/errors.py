@@ -6,6 +6,7 @@
     ├── PermissionDeniedError         403 permission_error
     ├── NotFoundError                 404 invalid_request_error   (unknown route or model)
     ├── MethodNotAllowedError         405 invalid_request_error
+    ├── RequestTimeoutError           408 invalid_request_error   (the request body arrived too slowly)
     ├── RequestTooLargeError          413 invalid_request_error
     ├── RateLimitError                429 rate_limit_error        (carries `retry_after` seconds)
     ├── UpstreamError                 502 server_error            (Gemini failed or answered garbage)
@@ -14,7 +15,10 @@
     └── ConfigError                   500 server_error            (the deployment's settings are wrong)
 
 `error_from_gemini` turns a Gemini error body (the `google.rpc.Status` envelope) into one of
-these, by table, keeping Gemini's own message.
+these, by table, keeping Gemini's own message; `transport_error` does the same for a shell's
+failure to reach Gemini at all, named by kind (the shells translate their own exceptions into
+`TRANSPORT_KINDS`). `envelope(error, dialect)` renders an error for the client's API: OpenAI's,
+or Google's for Gemini's own (native) routes.
 """
 
 from __future__ import annotations
@@ -33,12 +37,18 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestTimeoutError",
     "RequestTooLargeError",
+    "TRANSPORT_KINDS",
     "ServiceUnavailableError",
     "UpstreamError",
     "body_too_large",
+    "body_too_slow",
+    "describe_exception",
+    "envelope",
     "error_from_gemini",
     "internal_error",
+    "transport_error",
     "upstream_not_json",
     "upstream_timeout",
     "upstream_unreachable",
@@ -108,6 +118,12 @@ class MethodNotAllowedError(GatewayError):
         return [("allow", f"{self.allowed}, OPTIONS")]
 
 
+class RequestTimeoutError(GatewayError):
+    status = 408
+    type = "invalid_request_error"
+    default_code = "request_timeout"
+
+
 class RequestTooLargeError(GatewayError):
     status = 413
     type = "invalid_request_error"
@@ -163,7 +179,7 @@ class ConfigError(GatewayError):
 # HTTP status → the google.rpc code name Google's own errors carry (https://google.aip.dev/193).
 _GOOGLE_STATUS = {
     400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-    405: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
+    405: "NOT_FOUND", 408: "DEADLINE_EXCEEDED", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
     503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 }
 
@@ -252,13 +268,47 @@ def upstream_timeout(seconds: float, cause: str, *, connecting: bool = False) ->
     return GatewayTimeoutError(f"Could not {what} Gemini within {seconds:g} s ({cause}).")
 
 
-def upstream_unreachable(base_url: str, cause: str) -> UpstreamError:
-    return UpstreamError(f"Could not reach Gemini at {base_url}: {cause}.")
+def upstream_unreachable(cause: str) -> UpstreamError:
+    # Never the address: GEMINI_BASE_URL may be a relay the operator keeps to themselves.
+    return UpstreamError(f"Could not reach Gemini: {cause}.")
+
+
+def body_too_slow(seconds: float) -> RequestTimeoutError:
+    return RequestTimeoutError(
+        f"The request body did not arrive within {seconds:g} s (BODY_TIMEOUT); send it at once, or raise BODY_TIMEOUT."
+    )
+
+
+# How a shell failed to get an answer from Gemini, as it reports it to the core.
+TRANSPORT_KINDS = ("connect_timeout", "timeout", "unreachable")
+
+
+def transport_error(kind: str, cause: str, *, connect_timeout: float, request_timeout: float) -> GatewayError:
+    """A shell's transport failure (`kind` from TRANSPORT_KINDS, `cause` its exception's name) as the client sees it."""
+    if kind == "connect_timeout":
+        return upstream_timeout(connect_timeout, cause, connecting=True)
+    if kind == "timeout":
+        return upstream_timeout(request_timeout, cause)
+    return upstream_unreachable(cause)
+
+
+def envelope(error: GatewayError, dialect: str) -> dict[str, Any]:
+    """The error body in the client's API: `google` for Gemini's own routes, else OpenAI's."""
+    return error.to_google_dict() if dialect == "google" else error.to_dict()
 
 
 def internal_error(request_id: str) -> GatewayError:
     """A bug's answer to the client: a clean 500 pointing at the log line, never a traceback."""
     return GatewayError(f"Internal gateway error (request id {request_id}); the gateway's log has the details.")
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A bug in one line for the log: type, message and where it was raised (a traceback is many lines)."""
+    import traceback  # only a bug pays for it
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _error_object(body: bytes | str | Any) -> dict[str, Any]:

@@ -1,34 +1,41 @@
 """What one client request needs from Gemini, as a small state machine any shell can drive.
 
-    exchange = prepare(route, body, settings, stamp)
+    exchange = prepare(route, body, settings, stamp)     # core/endpoints.py
     requests = exchange.requests()
     while requests:                        # usually one round of one request
         responses = [send(r) for r in requests]      # the shell's I/O (in parallel if it likes)
         requests = exchange.feed(responses)
     answer = exchange.result()
 
-A streaming exchange instead names one request in `requests()` and hands the shell a stream
-translator from `open_stream()`. Upstream errors never reach the exchange: the shell maps them
-with `errors.error_from_gemini(status, body, model=exchange.model)`.
+A streaming exchange instead names one request in `requests()` and hands the caller a stream
+translator from `open_stream()`. Upstream errors never reach the exchange: `core.call.Call`, which
+drives it, maps them with `errors.error_from_gemini(status, body, model=exchange.model)`.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .chat import chat_request_to_gemini
 from .chat_response import chat_response_from_gemini
-from .config import Settings
 from .errors import UpstreamError
 from .jsontext import STDLIB, Codec
-from .routing import Route
 from .stream import ChatStream, GeminiStream
 from .upstream import UpstreamRequest
 
-__all__ = ["Exchange", "Stamp", "prepare"]
+__all__ = [
+    "ChatExchange",
+    "CompletionExchange",
+    "EmbeddingsExchange",
+    "Exchange",
+    "ImagesExchange",
+    "ModelExchange",
+    "ModelListExchange",
+    "OneCallExchange",
+    "Stamp",
+]
 
-# Chat is imported with this module; the other endpoints' modules are imported by the first request
-# that needs them (`from . import ...` inside), which keeps them out of every cold start.
+# The endpoints' own modules are imported by the first request that needs them (`from . import ...`
+# inside), which keeps them out of every cold start.
 
 MAX_MODEL_PAGES = 20  # 20 pages of 1000 models: far beyond any real catalogue, and never a loop
 
@@ -46,6 +53,7 @@ class Exchange:
     model: str | None = None
     stream: bool = False
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
+    retries_empty = False  # an answer that says nothing is asked again (chat-like endpoints)
 
     def requests(self) -> list[UpstreamRequest]:
         raise NotImplementedError
@@ -73,6 +81,7 @@ class _GenerateExchange(Exchange):
     """Chat and legacy completions: `generateContent` calls, answered whole or streamed."""
 
     id_prefix = ""
+    retries_empty = True
 
     def __init__(self, plan: Any, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
@@ -84,7 +93,7 @@ class ChatExchange(_GenerateExchange):
     id_prefix = "chatcmpl"
 
     def requests(self) -> list[UpstreamRequest]:
-        return [self.plan.upstream()]
+        return self.plan.upstream()
 
     def result(self) -> Any:
         return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
@@ -183,7 +192,7 @@ class ImagesExchange(Exchange):
         return answer
 
 
-class _OneCallExchange(Exchange):
+class OneCallExchange(Exchange):
     """Speech and transcription: one Gemini call, whose answer `convert(response, plan)` turns into
     the result (`payload.Audio`, a `payload.Payload` or JSON) and the usage to log."""
 
@@ -191,47 +200,8 @@ class _OneCallExchange(Exchange):
         self.plan, self.model, self._convert = plan, plan.model, convert
 
     def requests(self) -> list[UpstreamRequest]:
-        return [self.plan.upstream()]
+        return self.plan.upstream()
 
     def result(self) -> Any:
         answer, self.usage = self._convert(self._responses[0], self.plan)
         return answer
-
-
-def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
-    """The exchange for a routed API request: `body` is the parsed JSON body of a POST, or the
-    `forms.Form` of a multipart one (image edits, transcriptions)."""
-    if route.name == "chat":
-        return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
-    if route.name == "responses":
-        from .responses import ResponsesExchange, responses_request_to_gemini
-
-        return ResponsesExchange(responses_request_to_gemini(body or {}, settings), stamp)
-    if route.name == "completions":
-        from .completions import completion_request_to_gemini
-
-        return CompletionExchange(completion_request_to_gemini(body or {}, settings), stamp)
-    if route.name == "embeddings":
-        from .embeddings import embeddings_request_to_gemini
-
-        return EmbeddingsExchange(embeddings_request_to_gemini(body or {}, settings))
-    if route.name == "models":
-        return ModelListExchange()
-    if route.name == "model":
-        return ModelExchange(route.model_id or "")
-    if route.name in ("images", "image_edits"):
-        from .images import image_edit_request_to_gemini, image_request_to_gemini
-
-        if route.name == "images":
-            return ImagesExchange(image_request_to_gemini(body or {}, settings), stamp)
-        return ImagesExchange(image_edit_request_to_gemini(body, settings), stamp)
-    if route.name == "speech":
-        from .speech import audio_from_gemini, speech_request_to_gemini
-
-        return _OneCallExchange(speech_request_to_gemini(body or {}, settings), audio_from_gemini)
-    if route.name in ("transcriptions", "translations"):
-        from .transcription import transcription_from_gemini, transcription_request_to_gemini
-
-        plan = transcription_request_to_gemini(body, settings, translate=route.name == "translations")
-        return _OneCallExchange(plan, transcription_from_gemini)
-    raise ValueError(f"route {route.name!r} has no upstream exchange")

@@ -12,7 +12,7 @@ from typing import Mapping, NamedTuple
 
 from .errors import InvalidRequestError
 
-__all__ = ["MAX_PARTS", "Form", "Upload", "check_form_type", "form_file", "form_files", "form_text", "malformed_form",
+__all__ = ["MAX_PARTS", "Form", "Upload", "check_form_content_type", "check_form_type", "form_file", "form_files", "form_text", "malformed_form",
            "too_many_parts", "upload_type"]
 
 
@@ -41,6 +41,17 @@ def check_form_type(kind: str, boundary: str | None) -> None:
         raise InvalidRequestError(f"This endpoint takes multipart/form-data (file uploads), not {kind or 'no content type'}.")
     if not boundary:
         raise InvalidRequestError("The multipart/form-data content type has no boundary.")
+
+
+def check_form_content_type(header: str) -> None:
+    """A form route's Content-Type header, read here so every shell refuses the same bodies before parsing."""
+    kind, _, params = header.partition(";")
+    boundary = None
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "boundary":
+            boundary = value.strip().strip('"') or None
+    check_form_type(kind.strip().lower(), boundary)
 
 
 def malformed_form(detail: str) -> InvalidRequestError:

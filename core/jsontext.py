@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, NamedTuple
 
 from .errors import InvalidRequestError
@@ -14,6 +15,8 @@ MAX_DEPTH = 200
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
+# A `\uD800`-`\uDFFF` escape: JSON allows one alone, but no UTF-8 text can hold the character it makes.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def dumps(value: Any) -> str:
@@ -22,7 +25,8 @@ def dumps(value: Any) -> str:
 
 
 def dumps_bytes(value: Any) -> bytes:
-    return _encoder.encode(value).encode("utf-8")
+    # A lone surrogate from upstream (clients' are refused on the way in) becomes "?" rather than an error.
+    return _encoder.encode(value).encode("utf-8", "replace")
 
 
 class Codec(NamedTuple):
@@ -62,7 +66,21 @@ def loads_client_json(text: bytes | str, param: str) -> Any:
         raise InvalidRequestError(f"'{param}' is not valid JSON: {exc}.", param=_param(param), code="invalid_json") from None
     if isinstance(value, (dict, list)) and not _within_depth(value):
         raise _too_deep(param)
+    if "\\u" in text and _has_lone_surrogate(text, value):
+        raise InvalidRequestError(f"'{param}' holds a lone UTF-16 surrogate escape (such as \\ud800), which is no "
+                                  "character: send valid Unicode text.", param=_param(param), code="invalid_json")
     return value
+
+
+def _has_lone_surrogate(text: str, value: Any) -> bool:
+    """Whether parsing `text` left a lone surrogate in some string (paired escapes make one character)."""
+    if not _SURROGATE_ESCAPE.search(text.encode("utf-8", "surrogatepass")):
+        return False
+    try:
+        _encoder.encode(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _within_depth(value: Any) -> bool:

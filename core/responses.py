@@ -74,7 +74,7 @@ class ResponsesPlan(NamedTuple):
     def stream(self) -> bool:
         return self.chat.stream
 
-    def upstream(self) -> UpstreamRequest:
+    def upstream(self) -> list[UpstreamRequest]:
         return self.chat.upstream()
 
 
@@ -135,12 +135,14 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
 class ResponsesExchange(Exchange):
     """One `POST /v1/responses`: one `generateContent` call, answered whole or as typed events."""
 
+    retries_empty = True
+
     def __init__(self, plan: ResponsesPlan, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
         self.token, self.created = stamp.token, stamp.created
 
     def requests(self) -> list[UpstreamRequest]:
-        return [self.plan.upstream()]
+        return self.plan.upstream()
 
     def result(self) -> Any:
         data = check_gemini_response(self._responses[0])

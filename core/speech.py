@@ -59,8 +59,8 @@ class SpeechPlan(NamedTuple):
     body: dict[str, Any]
     format: str
 
-    def upstream(self) -> UpstreamRequest:
-        return generate_request(self.model, self.body, stream=False)
+    def upstream(self) -> list[UpstreamRequest]:
+        return [generate_request(self.model, self.body, stream=False)]
 
 
 def speech_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> SpeechPlan:

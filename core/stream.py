@@ -25,7 +25,9 @@ from .candidates import (
     candidate_index,
     candidate_parts,
     classify_part,
+    empty_stream,
     finish_reason,
+    has_substance,
     part_signature,
     response_candidates,
     tool_call_from_gemini,
@@ -54,6 +56,13 @@ class GeminiStream:
         self._closed = False
         self._usage_metadata: Any = None
         self.error: GatewayError | None = None
+        self.said = False  # an event held something for the client (text, thoughts, a call, media, a refusal)
+        self._finishes: set[str] = set()  # the finish reasons seen
+
+    @property
+    def empty(self) -> bool:
+        """The stream finished normally and said nothing: an empty answer, worth asking again."""
+        return self._closed and self.error is None and empty_stream(self.said, self._finishes)
 
     @property
     def closed(self) -> bool:
@@ -119,6 +128,11 @@ class GeminiStream:
             return self.fail(error_from_gemini(code if isinstance(code, int) and 400 <= code < 600 else 502, data))
         if data.get("usageMetadata") is not None:
             self._usage_metadata = data["usageMetadata"]
+        if not self.said and has_substance(data):
+            self.said = True
+        for candidate in response_candidates(data):
+            if isinstance(candidate.get("finishReason"), str):
+                self._finishes.add(candidate["finishReason"])
         return self._translate(data)
 
     # Subclasses fill these in.

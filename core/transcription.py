@@ -62,8 +62,8 @@ class TranscriptionPlan(NamedTuple):
     response_format: str
     duration: float | None  # seconds, when the upload says (a WAV file)
 
-    def upstream(self) -> UpstreamRequest:
-        return generate_request(self.model, self.body, stream=False)
+    def upstream(self) -> list[UpstreamRequest]:
+        return [generate_request(self.model, self.body, stream=False)]
 
 
 def transcription_request_to_gemini(form: Form, settings: Settings, *, translate: bool = False) -> TranscriptionPlan:

@@ -24,6 +24,7 @@ class UpstreamRequest(NamedTuple):
     body: Any = None
     stream: bool = False
     forward: tuple[tuple[str, str], ...] = ()
+    query_string: str = ""  # a query as the client encoded it (native calls), sent instead of `query`
 
     def headers(self, key: str | None) -> dict[str, str]:
         """The request headers, with the Gemini key (which never goes in the URL or a log)."""
@@ -46,6 +47,8 @@ class UpstreamRequest(NamedTuple):
 
     def target(self) -> str:
         """The request target: the path and the query string."""
+        if self.query_string:
+            return f"{self.path}?{self.query_string}"
         return f"{self.path}?{urlencode(self.query)}" if self.query else self.path
 
     def url(self, base_url: str) -> str:

@@ -143,7 +143,7 @@ def test_a_network_failure_mid_stream_ends_with_an_error_event(upstream):
     assert status == 200 and headers["content-type"].startswith("text/event-stream")
     events = [block[len(b"data: "):] for block in content.split(b"\n\n") if block]
     assert json.loads(events[1])["choices"][0]["delta"] == {"content": "par"}
-    assert json.loads(events[-2])["error"] == {"message": "Could not reach Gemini at https://generativelanguage.googleapis.com: ProtocolError.",
+    assert json.loads(events[-2])["error"] == {"message": "Could not reach Gemini: ProtocolError.",
                                                "type": "server_error", "param": None, "code": "upstream_error"}
     assert events[-1] == b"[DONE]"
 

@@ -7,6 +7,8 @@ import base64
 import json
 import struct
 
+import pytest
+
 from adapters.client import ProtocolError
 
 from .test_app import FakeClient, FakeResponse, answer, call, gateway, gemini_text
@@ -78,12 +80,31 @@ def test_an_upload_continues_at_the_gateway_without_a_key():
     status, headers, _ = run(app, "POST", "/upload/v1beta/files", body=b'{"file": {}}', headers=[
         ("x-goog-api-key", "secret-token"), ("host", "10.0.0.7"), ("x-forwarded-host", "gw.example.com"), ("x-forwarded-proto", "https"),
         ("x-goog-upload-protocol", "resumable"), ("x-goog-upload-command", "start")])
-    assert status == 200 and headers["x-goog-upload-url"] == "https://gw.example.com/upload/v1beta/files?upload_id=u1&upload_protocol=resumable"
-    status, _, body = run(app, "POST", "/upload/v1beta/files", query=b"upload_id=u1&upload_protocol=resumable", body=b"\x00\xffdata",
+    url = headers["x-goog-upload-url"]
+    assert status == 200 and url.startswith("https://gw.example.com/upload/v1beta/files?upload_id=u1&upload_protocol=resumable&gateway_upload=")
+    status, _, body = run(app, "POST", "/upload/v1beta/files", query=url.split("?", 1)[1].encode(), body=b"\x00\xffdata",
                           headers=[("x-goog-upload-command", "upload, finalize"), ("x-goog-upload-offset", "0")])
     assert status == 200 and json.loads(body)["file"]["name"] == "files/f1"
     assert upstream.seen[1].body == b"\x00\xffdata" and "x-goog-api-key" not in upstream.seen[1].headers
     assert upstream.seen[1].headers["x-goog-upload-command"] == "upload, finalize"
+    # the signature is the gateway's own: Google never sees it
+    assert upstream.seen[1].target == "/upload/v1beta/files?upload_id=u1&upload_protocol=resumable"
+
+
+@pytest.mark.parametrize("method, path, query, command", [
+    ("POST", "/upload/v1beta/files", b"upload_id=u1&upload_protocol=resumable", "upload, finalize"),  # no signature
+    ("POST", "/upload/v1beta/files", b"upload_id=u1&gateway_upload=00000000000000000000000000000000", "upload"),  # a forged one
+    ("POST", "/upload/v1beta/models/m:generateContent", b"upload_id=1&access_token=x", "upload"),  # not the upload path
+    ("PATCH", "/upload/v1beta/files", b"upload_id=u1", "upload"),  # not the protocol's method
+    ("POST", "/upload/v1beta/files", b"upload_id=u1", ""),  # not the protocol's command
+])
+def test_with_server_keys_nothing_reaches_google_without_a_token_but_an_upload_this_gateway_started(method, path, query, command):
+    upstream = FakeClient()
+    app = gateway(upstream, api_keys=("AIza-server",), auth_tokens=("secret-token",))
+    headers = [("x-goog-upload-command", command)] if command else []
+    status, headers, body = run(app, method, path, query=query, body=b"x", headers=headers)
+    assert status in (401, 403) and upstream.seen == [], body
+    assert headers.get("x-goog-upload-status") == "final"
 
 
 def spoken():

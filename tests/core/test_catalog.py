@@ -6,7 +6,8 @@ import pytest
 
 from core.config import Settings
 from core.errors import InvalidRequestError
-from core.exchange import Stamp, prepare
+from core.endpoints import prepare
+from core.exchange import Stamp
 from core.routing import Route
 
 GEMINI_MODEL = {

@@ -361,8 +361,8 @@ def test_the_plan_knows_stream_usage_and_n():
     plan = chat_request_to_gemini({"model": "gemini-2.5-flash", "messages": [say("hi")], "stream": True,
                                    "stream_options": {"include_usage": True}, "n": 3}, QUIET)
     assert (plan.stream, plan.include_usage, plan.n) == (True, True, 3)
-    assert plan.upstream().path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
-    assert plan.upstream().query == (("alt", "sse"),)
+    assert plan.upstream()[0].path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    assert plan.upstream()[0].query == (("alt", "sse"),)
 
 
 def test_service_tier():

@@ -92,7 +92,7 @@ def test_request_mappers_never_mutate_their_input():
     assert_unchanged(embeddings_request_to_gemini, {"input": ["a"] * 150, "dimensions": 8, "task_type": "clustering"}, settings)
     assert_unchanged(to_gemini_json_schema, PYDANTIC, "p")
     assert_unchanged(to_gemini_openapi_schema, PYDANTIC, "p")
-    assert_unchanged(settings_from_env, {"MODEL_ALIASES": '{"a": "b"}', "GEMINI_API_KEY": "k1,k2"})
+    assert_unchanged(settings_from_env, {"MODEL_ALIASES": '{"a": "b"}', "GEMINI_API_KEY": "k1,k2", "AUTH_TOKEN": "t"})
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")))

@@ -14,7 +14,8 @@ from openai.types.responses import Response, ResponseStreamEvent
 
 from core.config import Settings
 from core.errors import GatewayTimeoutError, InvalidRequestError
-from core.exchange import Stamp, prepare
+from core.endpoints import prepare
+from core.exchange import Stamp
 from core.responses import ResponsesExchange, responses_request_to_gemini
 from core.responses_output import response_from_gemini
 from core.responses_stream import ResponsesStream
@@ -255,7 +256,7 @@ def test_stream_encrypted_and_the_echo():
                **ENCRYPTED_INCLUDE}
     translated = plan(request)
     assert (translated.stream, translated.encrypted, translated.model) == (True, True, FLASH)
-    assert translated.upstream().path == f"/v1beta/models/{FLASH}:streamGenerateContent"
+    assert translated.upstream()[0].path == f"/v1beta/models/{FLASH}:streamGenerateContent"
     assert translated.echo == {
         "instructions": "be brief", "max_output_tokens": None, "parallel_tool_calls": True,
         "reasoning": {"effort": None, "summary": None}, "temperature": None, "text": {"format": {"type": "text"}},

@@ -125,7 +125,7 @@ def asgi(fake_server) -> Iterator[Callable[..., httpx.Response]]:
 
     yield send
     loop.run_until_complete(client.aclose())
-    loop.run_until_complete(gateway.upstream.aclose())
+    loop.run_until_complete(gateway.aclose())
     loop.close()
 
 
@@ -375,7 +375,7 @@ def _raw_request(url: str, method: str, path: str, body: bytes = b"", headers: d
     pytest.param("GET", "/v1/%63hat/completions", 405, id="encoded-route"),
     pytest.param("GET", "/v1/models/" + "a" * 4000, 400, id="long-model-id"),
     pytest.param("GET", "/" + "x/" * 2000, 404, id="long-path"),
-    pytest.param("POST", "/v1/chat/completions/%00", 404, id="nul"),
+    pytest.param("POST", "/v1/chat/completions/%00", 400, id="nul"),  # control characters: a 400
     pytest.param("GET", "/v1/models/%ff%fe", 400, id="invalid-utf8"),
 ])
 def test_odd_paths_over_a_real_socket(gw, fake, method, path, status):
@@ -628,3 +628,14 @@ def test_malformed_requests(gw, method, path, body, status, code):
     assert response.json()["error"]["code"] == code
     if status == 405:
         assert "OPTIONS" in response.headers["allow"]
+
+
+def test_a_token_without_server_keys_does_not_start_either(fake_url):
+    """AUTH_TOKEN alone would run in pass-through mode and send each token to Google as a key: refused."""
+    refused = subprocess.run(
+        [sys.executable, "-m", "adapters.local", "--port", str(closed_port())], cwd=ROOT, capture_output=True, timeout=30,
+        env=_child_env({"GEMINI_BASE_URL": fake_url, "AUTH_TOKEN": TOKENS[0]}),
+    )
+    assert refused.returncode == 2
+    message = refused.stderr.decode()
+    assert message.startswith("configuration error: GEMINI_API_KEY: ") and "AUTH_TOKEN" in message and TOKENS[0] not in message

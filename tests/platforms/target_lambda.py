@@ -52,7 +52,7 @@ class Environment:
 
         def shutdown() -> None:
             loop = asyncio.get_event_loop()
-            loop.run_until_complete(self.handler.app.upstream.aclose())
+            loop.run_until_complete(self.handler.app.aclose())
             loop.close()
 
         self.run(shutdown)

@@ -130,7 +130,7 @@ test("a body the platform lost is a clear 400, not an empty upload", async () =>
   const response = await request(handler, "/upload/v1beta/files?upload_id=abc&upload_protocol=resumable", {
     method: "POST", headers: { "content-length": "11", "x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "0" } });
   assert.equal(response.status, 400);
-  assert.match((await response.json()).error.message, /did not reach the function.*send one/);
+  assert.match((await response.json()).error.message, /did not arrive.*send one/);
   assert.deepEqual(await admin("/_fake/requests"), []);
 });
 

@@ -42,7 +42,7 @@ test("an upstream read error ends the stream with an error event and [DONE]", as
   assert.equal(events.flatMap((e) => e.choices ?? []).map((c) => c.delta.content ?? "").join(""), "half an ans");
   const { error } = events.at(-1);
   assert.equal(error.code, "upstream_error");
-  assert.match(error.message, /Could not reach Gemini at http:\/\/127\.0\.0\.1:\d+: UND_ERR_SOCKET\./);
+  assert.match(error.message, /Could not reach Gemini: UND_ERR_SOCKET\./);
 });
 
 test("a native stream that breaks half-way ends with Google's error event, not a silent cut", async () => {
@@ -60,7 +60,7 @@ test("a native stream that breaks half-way ends with Google's error event, not a
   const { error } = JSON.parse(tail.slice("data: ".length));
   assert.equal(error.code, 502);
   assert.equal(error.status, "UNAVAILABLE");
-  assert.match(error.message, /Could not reach Gemini at http:\/\/127\.0\.0\.1:\d+: UND_ERR_SOCKET\./);
+  assert.match(error.message, /Could not reach Gemini: UND_ERR_SOCKET\./);
 });
 
 test("a gzipped native answer reaches the client decoded, and says so", async () => {

@@ -1,0 +1,615 @@
+"""One client request, from its first byte to its log line, as a sans-I/O object every shell drives.
+
+h11's idea one level up: the call says what to do next (`core.actions`) and is told what happened.
+Routing, credentials, key rotation and retries (`core.rotation`), error rendering, scrubbing keys
+out of what the client gets (`core.scrub`) and the log line's fields all live here, so the ASGI
+app and the Pyodide function differ only in how they do I/O.
+
+    call = Call(instance, method, target, headers, token=..., created=..., now=...)
+    action = call.start()
+    ReadBody   raw = <the body>; action = call.body(raw)       (or call.body_timeout(); call.gone())
+    ParseForm  action = call.form(form)                        (or call.refused(error))
+    Fetch      for each request i, at most `parallel` at once:
+                   while (attempt := call.attempt(i, now)) is not None:
+                       send it, then tell exactly one of
+                       call.answered(i, status, headers, body, now)   a whole answer, any status
+                       call.streaming(i, headers, now)                a stream's 200 (its body comes later)
+                       call.unreachable(i, kind, cause, now)         no status arrived (errors.TRANSPORT_KINDS)
+                       call.cut(i, kind, cause, now)                 the status arrived, the body did not
+               while Gemini keeps the call waiting `keepalive` s: send call.tick(now) (a Tick)
+               action = call.next(now)
+    Stream     send the head (if any); send call.feed(chunk) per upstream chunk (stop early once
+               call.closed); then action = call.close() — or call.fail(kind, cause) if the read failed —
+               which is a Tail, or a Fetch again (an empty answer asked again)
+    Answer, Tail   send it: the call is over
+    level, fields = call.finish(now)       # log `fields` with `call.secrets` redacted
+
+A step called out of order raises `CallStateError`; everything else a client or Gemini can cause
+becomes an answer (or, once a stream has begun, its closing error event), never an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, NamedTuple
+from urllib.parse import parse_qsl, unquote
+
+from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
+from .auth import presented_credential, upstream_keys
+from .candidates import empty_answer
+from .config import Settings
+from .errors import (
+    ConfigError,
+    GatewayError,
+    InvalidRequestError,
+    UpstreamError,
+    body_too_large,
+    body_too_slow,
+    envelope,
+    error_from_gemini,
+    internal_error,
+    transport_error,
+    upstream_not_json,
+)
+from .endpoints import prepare
+from .exchange import Exchange, Stamp
+from .instance import Instance
+from .jsontext import STDLIB, Codec, parse_request_body
+from .keys import should_retry
+from .payload import Audio, Payload
+from .rotation import Rotation
+from .routing import Route, cors_headers, landing_page, preflight_headers, route
+from .scrub import Scrubber
+from .sse import RESPONSE_HEADERS as SSE_HEADERS
+from .upstream import UpstreamRequest
+from .usage import usage_summary
+
+__all__ = ["MAX_PARALLEL", "Attempt", "Call", "CallStateError"]
+
+# The log line's level, as the `logging` module numbers them (the core imports no logging).
+INFO, WARNING, ERROR = 20, 30, 40
+MAX_PARALLEL = 8  # upstream requests of one client request in flight at once (images `n`, embedding batches)
+KEEPALIVE = b": keep-alive\n\n"  # an SSE comment: every client's parser skips it
+
+
+class CallStateError(RuntimeError):
+    """A shell called a step of the call out of order (a bug in the shell, not the client's fault)."""
+
+
+class Attempt(NamedTuple):
+    """One try of an upstream request: its headers (the key among them) and body."""
+
+    headers: list[tuple[str, str]]
+    body: bytes | None
+
+
+class Call:
+    """One HTTP request. `target` is the path and query as the client encoded them."""
+
+    def __init__(self, instance: Instance | ConfigError, method: str, target: str, headers: Mapping[str, str], *,
+                 token: str, created: int, now: float, scheme: str = "http", codec: Codec = STDLIB,
+                 decoded: bool = False) -> None:
+        self._instance = instance
+        self.method = method.upper()
+        raw_path, _, self._query = target.partition("?")
+        self._raw_path = raw_path or "/"
+        self.headers = headers
+        self.id, self._created, self._began = token, created, now
+        self._scheme, self._codec, self._decoded = scheme, codec, decoded
+        self._state = "new"
+        self.log: dict[str, Any] = {"request_id": token, "method": self.method, "path": self._raw_path}
+        self.level = INFO
+        self.secrets: list[str] = []
+        self._scrub = Scrubber(())
+        self._cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
+        self._dialect = "openai"  # whose error envelope: OpenAI's, or Google's on native routes
+        self._head_sent = False
+        self._held: list[bytes] = []  # stream bytes kept back until the answer says something
+        self._exchange: Exchange | None = None
+        self._native: Any = None  # core.native.NativePlan
+        self._translator: Any = None
+        self._requests: list[UpstreamRequest] = []
+        self._rotations: list[Rotation | None] = []
+        self._flying: set[int] = set()
+        self._upstream_headers: list[tuple[str, str]] = []
+        self.attempts = 0
+        self.settings: Settings = Settings()
+
+    # --- the steps ------------------------------------------------------------------------------
+
+    def start(self) -> Any:
+        """The first action: an answer (preflight, landing page, an error), a ReadBody, or a Fetch."""
+        self._expect("start", "new")
+        return self._guard(self._start)
+
+    def body(self, raw: bytes) -> Any:
+        """The request body arrived (after ReadBody)."""
+        self._expect("body", "reading")
+        return self._guard(lambda: self._body(raw))
+
+    def body_timeout(self) -> Any:
+        """The body did not arrive within ReadBody's timeout: a 408."""
+        self._expect("body_timeout", "reading")
+        return self._refuse(body_too_slow(self.settings.body_timeout))
+
+    def form(self, form: Any) -> Any:
+        """The body parsed as a form (after ParseForm): a `core.forms.Form`."""
+        self._expect("form", "parsing")
+        return self._guard(lambda: self._prepare(form))
+
+    def refused(self, error: GatewayError) -> Any:
+        """The shell could not take the request further (its form parser refused the body, say)."""
+        self._expect("refused", "reading", "parsing")
+        return self._refuse(error)
+
+    def attempt(self, index: int, now: float) -> Attempt | None:
+        """The next try of upstream request `index`, or None: it is settled (succeeded, or out of keys)."""
+        self._expect("attempt", "fetching")
+        if not 0 <= index < len(self._requests) or index in self._flying:
+            raise CallStateError(f"attempt({index}): no such request, or its last attempt has not been reported")
+        rotation = self._rotations[index]
+        if rotation is None:
+            rotation = self._rotations[index] = self._rotation(now)
+        if not rotation.advance():
+            return None
+        self._flying.add(index)
+        self.attempts += 1
+        request = self._requests[index]
+        return Attempt(list(request.headers(rotation.key).items()), request.content(self._codec.dumps))
+
+    def answered(self, index: int, status: int, headers: list[tuple[str, str]], body: bytes, now: float) -> None:
+        """Gemini answered attempt `index` whole (any status; for a stream, an error status)."""
+        rotation = self._landed(index)
+        self._settle(rotation, lambda: self._answered(rotation, index, status, headers, body, now))
+
+    def streaming(self, index: int, headers: list[tuple[str, str]], now: float) -> None:
+        """A stream's attempt got Gemini's 200: its body is read after `next()` opens the stream."""
+        rotation = self._landed(index)
+        self._upstream_headers = headers
+        self._report(rotation, None, now)
+        rotation.succeed(True)
+
+    def unreachable(self, index: int, kind: str, cause: str, now: float) -> None:
+        """The attempt got no HTTP status at all: another key may be tried."""
+        rotation = self._landed(index)
+        self._failed(rotation, self._transport(kind, cause), now, retry=True)
+
+    def cut(self, index: int, kind: str, cause: str, now: float) -> None:
+        """The status arrived but the body did not: Gemini was answering (and billing), so no other key."""
+        rotation = self._landed(index)
+        self._failed(rotation, self._transport(kind, cause), now, retry=False)
+
+    def next(self, now: float) -> Any:
+        """Every request of the Fetch is settled: the answer, the stream, or another round."""
+        self._expect("next", "fetching")
+        unsettled = [i for i, rotation in enumerate(self._rotations) if rotation is None or not rotation.done]
+        if unsettled or self._flying:
+            raise CallStateError(f"next(): request {(unsettled or sorted(self._flying))[0]} is not settled; "
+                                 "call attempt() until it returns None")
+        return self._guard(self._next)
+
+    def tick(self, now: float) -> Tick:
+        """Gemini has kept the client waiting: a keep-alive to send (and, the first time, the head)."""
+        self._expect("tick", "fetching", "streaming")
+        head = None
+        if not self._head_sent:
+            self._head_sent = True
+            head = Stream(200, self._stream_head(), False, self._keepalive())
+        return Tick(head, KEEPALIVE)
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Upstream stream bytes → the bytes to send the client now (maybe none yet)."""
+        self._expect("feed", "streaming")
+        try:
+            out = self._translator.feed(chunk)
+        except Exception as exc:
+            out = self._translator.fail(self._bug(exc))
+        return self._emit(out)
+
+    @property
+    def closed(self) -> bool:
+        """The stream has ended (the translator has all it needs): stop reading, then `close()`."""
+        return self._translator is None or self._translator.closed
+
+    def close(self) -> Any:
+        """The upstream stream ended: a Tail, or (an empty answer asked again) a Fetch."""
+        self._expect("close", "streaming")
+        try:
+            out = self._translator.close()
+        except Exception as exc:
+            out = self._translator.fail(self._bug(exc))
+        retry = self._empty_retry()
+        if retry is not None:
+            return retry
+        return self._end(out)
+
+    def fail(self, kind: str, cause: str) -> Tail:
+        """Reading the upstream stream failed half-way: its closing error event."""
+        self._expect("fail", "streaming")
+        return self._end(self._translator.fail(self._transport(kind, cause)))
+
+    @property
+    def ticking(self) -> bool:
+        """Whether a keep-alive tick may be sent now (the call is waiting on Gemini)."""
+        return self._state in ("fetching", "streaming")
+
+    def abort(self, exc: BaseException) -> Any:
+        """The shell could not go on (a bug, or a GatewayError of its own): the answer, or a stream's end."""
+        error = exc if isinstance(exc, GatewayError) else self._bug(exc)
+        return self._refuse(error)
+
+    def gone(self) -> None:
+        """The client left before its answer began."""
+        self.log.update(status=499, disconnected=True)
+        self._state = "done"
+
+    def finish(self, now: float, *, disconnected: bool = False) -> tuple[int, dict[str, Any]]:
+        """The request's log line: (level, fields); log it with `secrets` redacted. Call once, last."""
+        if disconnected:
+            self.log["disconnected"] = True
+        if self._exchange is not None or self._native is not None:
+            self.log["attempts"] = self.attempts
+        translator = self._translator
+        if translator is not None:
+            if translator.error is not None:
+                self.log["stream_error"] = translator.error.code or translator.error.type
+            if translator.usage:
+                self.log["usage"] = usage_summary(translator.usage)
+        self.log["ms"] = round((now - self._began) * 1000, 1)
+        self._state = "done"
+        return self.level, self.log
+
+    # --- start, body, exchange --------------------------------------------------------------------
+
+    def _start(self) -> Any:
+        if isinstance(self._instance, ConfigError):
+            if self._raw_path.startswith(("/v1beta/", "/upload/")):
+                self._dialect = "google"
+            raise self._instance
+        settings = self.settings = self._instance.settings
+        self._scrub = Scrubber(settings.api_keys)
+        self.secrets.extend(settings.api_keys + settings.auth_tokens)
+        self._cors = cors_headers(self.headers.get("origin"), settings)
+        path = self._path()
+        where = self._route = route(self.method, path, self.headers)
+        self.log["route"] = where.name
+        if where.name == "native":
+            self._dialect = "google"
+        if where.name == "preflight":
+            headers = preflight_headers(self.headers.get("origin"), self.headers, settings)
+            return self._answer(204, b"", headers, cors=False)
+        if where.name == "root":
+            page = b"" if self.method == "HEAD" else landing_page(settings).encode()
+            return self._answer(200, page, [("content-type", "text/plain; charset=utf-8")])
+        query = dict(parse_qsl(self._query))
+        presented = presented_credential(self.headers, query)
+        if presented:
+            self._secret(presented)
+        if where.name == "native":
+            return self._start_native(where, query)
+        self._keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings)
+        for key in self._keys:
+            self._secret(key)
+        if where.body is None or self.method != "POST":
+            return self._prepare(None)
+        return self._read()
+
+    def _start_native(self, where: Route, query: Mapping[str, str]) -> Any:
+        from .native import native_request, upload_secret
+
+        settings = self.settings
+        server = settings.server_keys
+        plan = native_request(self.method, where.path, self._query, self.headers, raw_path=self._raw_path,
+                              scope=settings.native_scope if server else None,
+                              secret=upload_secret(settings.api_keys, settings.auth_tokens) if server else None)
+        self._keys = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
+        for key in self._keys:
+            self._secret(key)
+        self._native = plan
+        self.log.update(model=plan.model, stream=plan.request.stream)
+        if self.method in ("GET", "HEAD"):
+            return self._fetch([plan.request])
+        return self._read()
+
+    def _read(self) -> ReadBody:
+        limit = self.settings.max_body_bytes
+        declared = self.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise body_too_large(limit)
+        self._state = "reading"
+        return ReadBody(limit, self.settings.body_timeout)
+
+    def _body(self, raw: bytes) -> Any:
+        if len(raw) > self.settings.max_body_bytes:
+            raise body_too_large(self.settings.max_body_bytes)
+        declared = self.headers.get("content-length", "")
+        if not raw and declared.isdigit() and int(declared) > 0:
+            # Seen with netlify-cli's local server, whose body parsers skip a body without a type.
+            raise InvalidRequestError(f"The request body did not arrive: Content-Length says {declared} bytes, none "
+                                      "came (`netlify dev` drops a body sent without a Content-Type header: send one).")
+        if self._native is not None:
+            self._native = self._native.with_body(raw)
+            return self._fetch([self._native.request])
+        if self._route.body == "form":
+            from .forms import check_form_content_type
+
+            content_type = self.headers.get("content-type", "")
+            check_form_content_type(content_type)
+            self._state = "parsing"
+            return ParseForm(content_type)
+        return self._prepare(parse_request_body(raw))
+
+    def _prepare(self, body: Any) -> Any:
+        exchange = self._exchange = prepare(self._route, body, self.settings, Stamp(self.id, self._created))
+        self.log.update(model=exchange.model, stream=exchange.stream)
+        return self._fetch(exchange.requests())
+
+    # --- upstream ----------------------------------------------------------------------------------
+
+    def _fetch(self, requests: list[UpstreamRequest]) -> Fetch:
+        self._requests = list(requests)
+        self._rotations = [None] * len(self._requests)
+        return self._fetching()
+
+    def _fetching(self) -> Fetch:
+        self._state = "fetching"
+        base_url = self.settings.gemini_base_url
+        outgoing = tuple(Outgoing(r.method, r.url(base_url), r.target(), r.stream) for r in self._requests)
+        return Fetch(outgoing, min(len(outgoing), MAX_PARALLEL), self.settings.request_timeout,
+                     self.settings.connect_timeout, self._keepalive() if self._streams() else 0.0)
+
+    def _rotation(self, now: float) -> Rotation:
+        if self._keys == (None,):
+            return Rotation([None], now)
+        rotation = Rotation(self._instance.pool.order(self._keys, now, self.settings.max_attempts), now)
+        if not rotation.order:
+            rotation.error = UpstreamError("No Gemini API key to call with.")
+        return rotation
+
+    def _landed(self, index: int) -> Rotation:
+        """The rotation of request `index`, whose attempt in flight has come back."""
+        if self._state != "fetching" or index not in self._flying:
+            raise CallStateError(f"request {index} has no attempt in flight")
+        self._flying.discard(index)
+        return self._rotations[index]
+
+    def _settle(self, rotation: Rotation, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as exc:  # a bug reading Gemini's answer: that request fails, cleanly
+            rotation.fail(self._bug(exc), retry=False)
+
+    def _answered(self, rotation: Rotation, index: int, status: int, headers: list[tuple[str, str]], body: bytes,
+                  now: float) -> None:
+        ok = 200 <= status < 300
+        if self._native is not None:
+            rotation.answer = (status, headers, body)
+            if ok:
+                self._report(rotation, None, now)
+                rotation.succeed(True)
+            else:
+                self._failed(rotation, error_from_gemini(status, body), now, retry=True)
+            return
+        if not ok:
+            self._failed(rotation, error_from_gemini(status, body, model=self._exchange.model), now, retry=True)
+            return
+        if self._requests[index].stream:
+            raise CallStateError("a stream's 200 is reported with streaming(), not answered()")
+        try:
+            data = self._codec.loads(body)
+        except ValueError:
+            self._failed(rotation, upstream_not_json(), now, retry=False)
+            return
+        self._report(rotation, None, now)
+        if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
+                and isinstance(data, dict) and empty_answer(data)):
+            rotation.emptied = True
+            self._note("retried", "empty answer")
+            rotation.retry_elsewhere()
+            return
+        rotation.succeed(data)
+
+    def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
+        self._report(rotation, error, now)
+        rotation.fail(error, retry=retry and should_retry(error, now - rotation.started))
+
+    def _report(self, rotation: Rotation, error: GatewayError | None, now: float) -> None:
+        if self._keys != (None,):
+            self._instance.pool.report(rotation.key, error, now)
+
+    def _transport(self, kind: str, cause: str) -> GatewayError:
+        settings = self.settings
+        return transport_error(kind, cause, connect_timeout=settings.connect_timeout, request_timeout=settings.request_timeout)
+
+    def _next(self) -> Any:
+        for rotation in self._rotations:
+            if rotation.error is not None and rotation.result is None:
+                if self._native is not None and rotation.answer is not None:
+                    return self._relay(*rotation.answer)
+                raise rotation.error
+        if self._native is not None:
+            if self._native.request.stream:
+                return self._open_stream()
+            return self._relay(*self._rotations[0].answer)
+        if self._exchange.stream:
+            return self._open_stream()
+        requests = self._exchange.feed([rotation.result for rotation in self._rotations])
+        if requests:
+            return self._fetch(requests)
+        return self._result(self._exchange.result())
+
+    def _result(self, result: Any) -> Answer:
+        usage = self._exchange.logged_usage(result)
+        if usage:
+            self.log["usage"] = usage_summary(usage)
+        if isinstance(result, Audio):
+            if result.format == "mp3":
+                return self._answer(200, b"", [("content-type", result.content_type)], audio=result)
+            result = result.payload()
+        if isinstance(result, Payload):
+            return self._answer(200, result.body, [("content-type", result.content_type)])
+        return self._answer(200, self._codec.dumps(result), [("content-type", "application/json")])
+
+    def _relay(self, status: int, headers: list[tuple[str, str]], body: bytes) -> Answer:
+        """Gemini's answer to a native call, as Gemini gave it (scrubbed of keys, like everything)."""
+        if status >= 400:
+            self.level = WARNING if status < 500 else ERROR
+            self.log["error"] = "gemini"
+        return self._answer(status, body, self._native_headers(headers))
+
+    def _native_headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        from .native import native_response_headers, public_origin, upload_secret
+
+        settings = self.settings
+        origin = public_origin(self.headers, self._scheme, settings.public_url)
+        secret = upload_secret(settings.api_keys, settings.auth_tokens) if settings.server_keys else None
+        return native_response_headers(headers, settings.gemini_base_url, origin, secret=secret, decoded=self._decoded)
+
+    # --- streams -----------------------------------------------------------------------------------
+
+    def _streams(self) -> bool:
+        return bool(self._requests) and self._requests[0].stream
+
+    def _keepalive(self) -> float:
+        # Gemini's own streams go to its SDKs byte for byte: no comments of ours in them.
+        return 0.0 if self._native is not None else self.settings.stream_keepalive
+
+    def _open_stream(self) -> Stream:
+        if self._native is not None:
+            self._translator = _Pipe()
+        else:
+            self._translator = self._exchange.open_stream(self._codec)
+        self._state = "streaming"
+        self.log["status"] = 200
+        head = None if self._head_sent else self._stream_head()
+        self._head_sent = True
+        self._held = []
+        return Stream(200, head, self._native is not None, self._keepalive())
+
+    def _stream_head(self) -> list[tuple[str, str]]:
+        headers = self._native_headers(self._upstream_headers) if self._native is not None else list(SSE_HEADERS)
+        return self._scrub.headers([*headers, *self._cors, ("x-request-id", self.id)])
+
+    def _emit(self, out: bytes) -> bytes:
+        """Scrubbed stream bytes; while an empty answer could still be asked again, they wait."""
+        out = self._scrub.feed(out) if out else b""
+        if self._holding():
+            if out:
+                self._held.append(out)
+            return b""
+        if self._held:
+            out, self._held = b"".join((*self._held, out)), []
+        return out
+
+    def _holding(self) -> bool:
+        translator, rotation = self._translator, self._rotations[0] if self._rotations else None
+        return (self._exchange is not None and self._exchange.retries_empty and self.settings.retry_empty_answers
+                and rotation is not None and not rotation.emptied and not translator.said and translator.error is None)
+
+    def _empty_retry(self) -> Fetch | None:
+        """An empty streamed answer, asked again once (nothing of it has reached the client)."""
+        rotation = self._rotations[0] if self._rotations else None
+        if not (self._holding() and self._translator.empty):
+            return None
+        rotation.emptied = True
+        self._note("retried", "empty answer")
+        rotation.retry_elsewhere()
+        self._held = []
+        return self._fetching()
+
+    def _end(self, out: bytes) -> Tail:
+        """The stream's last bytes: whatever was held back, then the end, then the scrubber's tail."""
+        self._state = "done"
+        scrubbed = self._scrub.feed(out) if out else b""
+        held, self._held = b"".join(self._held), []
+        return Tail(held + scrubbed + self._scrub.flush())
+
+    # --- answers and errors ------------------------------------------------------------------------
+
+    def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True,
+                audio: Audio | None = None) -> Answer:
+        self._state = "done"
+        self.log.setdefault("status", status)
+        all_headers = [*headers, *(self._cors if cors else ()), ("x-request-id", self.id)]
+        return Answer(status, self._scrub.headers(all_headers), self._scrub.whole(body) if body else b"", audio)
+
+    def _guard(self, work: Callable[[], Any]) -> Any:
+        try:
+            return work()
+        except GatewayError as error:
+            return self._refuse(error)
+        except Exception as exc:
+            return self._refuse(self._bug(exc))
+
+    def _refuse(self, error: GatewayError) -> Any:
+        """The error as the client's answer, or — once a stream's head has gone — its closing event."""
+        self.level = WARNING if error.status < 500 else ERROR
+        self.log["status"] = error.status
+        self.log["error"] = error.code or error.type
+        self.log["message"] = self._scrub.text(error.message[:300])
+        if self._head_sent:
+            if self._translator is None:
+                self._translator = self._exchange.open_stream(self._codec)
+            return self._end(self._translator.fail(error))
+        headers = [("content-type", "application/json"), *error.headers()]
+        if self._dialect == "google":
+            from .native import native_error_headers
+
+            headers += native_error_headers(self._raw_path)
+        return self._answer(error.status, self._codec.dumps(envelope(error, self._dialect)), headers)
+
+    def _bug(self, exc: BaseException) -> GatewayError:
+        """A bug: the log line says where, the client gets a clean 500 (never a traceback)."""
+        from .errors import describe_exception
+
+        self.log["exception"] = describe_exception(exc)
+        return internal_error(self.id)
+
+    # --- small things ------------------------------------------------------------------------------
+
+    def _expect(self, step: str, *states: str) -> None:
+        if self._state not in states:
+            raise CallStateError(f"{step}() cannot be called while the call is {self._state} (only when {' or '.join(states)})")
+
+    def _path(self) -> str:
+        """The path, percent-decoded (the routes read it so); a path no client could mean is a 400."""
+        try:
+            path = unquote(self._raw_path, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidRequestError("The request path is not valid percent-encoded UTF-8.") from None
+        if not path.isprintable():
+            raise InvalidRequestError("The request path holds control characters.")
+        self.log["path"] = path
+        return path
+
+    def _secret(self, value: str | None) -> None:
+        if value:
+            self.secrets.append(value)
+            self._scrub.add(value)
+
+    def _note(self, field: str, note: str) -> None:
+        self.log.setdefault(field, []).append(note)
+
+
+class _Pipe:
+    """A native stream: Gemini's bytes go to the client as they come; a read failure half-way ends it
+    with Google's error event."""
+
+    usage = None
+    said = True
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.error: GatewayError | None = None
+
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def close(self) -> bytes:
+        self.closed = True
+        return b""
+
+    def fail(self, error: GatewayError) -> bytes:
+        from .native import native_error_event
+
+        self.closed, self.error = True, error
+        return native_error_event(error)

@@ -1,0 +1,105 @@
+"""Which exchange serves which route: one small function per endpoint, in a table.
+
+Chat is imported with this module; the other endpoints' modules are imported by the first request
+that needs them (`from . import ...` inside), which keeps them out of every cold start.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .chat import chat_request_to_gemini
+from .config import Settings
+from .exchange import (
+    ChatExchange,
+    CompletionExchange,
+    EmbeddingsExchange,
+    Exchange,
+    ImagesExchange,
+    ModelExchange,
+    ModelListExchange,
+    OneCallExchange,
+    Stamp,
+)
+from .routing import Route
+
+__all__ = ["prepare"]
+
+
+def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    """The exchange for a routed API request: `body` is the parsed JSON body of a POST, the
+    `forms.Form` of a multipart one (image edits, transcriptions), or None."""
+    build = _EXCHANGES.get(route.name)
+    if build is None:
+        raise ValueError(f"route {route.name!r} has no upstream exchange")
+    return build(route, body, settings, stamp)
+
+
+def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+
+
+def _responses(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .responses import ResponsesExchange, responses_request_to_gemini
+
+    return ResponsesExchange(responses_request_to_gemini(body or {}, settings), stamp)
+
+
+def _completions(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .completions import completion_request_to_gemini
+
+    return CompletionExchange(completion_request_to_gemini(body or {}, settings), stamp)
+
+
+def _embeddings(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .embeddings import embeddings_request_to_gemini
+
+    return EmbeddingsExchange(embeddings_request_to_gemini(body or {}, settings))
+
+
+def _models(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    return ModelListExchange()
+
+
+def _model(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    return ModelExchange(route.model_id or "")
+
+
+def _images(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .images import image_request_to_gemini
+
+    return ImagesExchange(image_request_to_gemini(body or {}, settings), stamp)
+
+
+def _image_edits(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .images import image_edit_request_to_gemini
+
+    return ImagesExchange(image_edit_request_to_gemini(body, settings), stamp)
+
+
+def _speech(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .speech import audio_from_gemini, speech_request_to_gemini
+
+    return OneCallExchange(speech_request_to_gemini(body or {}, settings), audio_from_gemini)
+
+
+def _transcriptions(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .transcription import transcription_from_gemini, transcription_request_to_gemini
+
+    plan = transcription_request_to_gemini(body, settings, translate=route.name == "translations")
+    return OneCallExchange(plan, transcription_from_gemini)
+
+
+_EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
+    "chat": _chat,
+    "responses": _responses,
+    "completions": _completions,
+    "embeddings": _embeddings,
+    "models": _models,
+    "model": _model,
+    "images": _images,
+    "image_edits": _image_edits,
+    "speech": _speech,
+    "transcriptions": _transcriptions,
+    "translations": _transcriptions,
+}
