@@ -550,12 +550,16 @@ class Call:
             if self._translator is None:
                 self._translator = self._exchange.open_stream(self._codec)
             return self._end(self._translator.fail(error))
-        headers = [("content-type", "application/json"), *error.headers()]
+        try:
+            headers = [("content-type", "application/json"), *error.headers()]
+            body = self._codec.dumps(envelope(error, self._dialect))
+        except Exception as exc:  # an error that cannot even be rendered is a bug: say so plainly
+            return self._refuse(self._bug(exc))
         if self._dialect == "google":
             from .native import native_error_headers
 
             headers += native_error_headers(self._raw_path)
-        return self._answer(error.status, self._codec.dumps(envelope(error, self._dialect)), headers)
+        return self._answer(error.status, body, headers)
 
     def _bug(self, exc: BaseException) -> GatewayError:
         """A bug: the log line says where, the client gets a clean 500 (never a traceback)."""
