@@ -7,7 +7,7 @@ JSON `null` counts as "not given", as the OpenAI API treats it. Booleans are nev
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, overload
 
 from .errors import InvalidRequestError
 
@@ -39,7 +39,12 @@ def require_dict(value: Any, param: str) -> dict[str, Any]:
     return value
 
 
+@overload
+def get_str(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: Literal[True]) -> str: ...
+@overload
+def get_str(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False) -> str | None: ...
 def get_str(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False) -> str | None:
+    """A string field; `required=True` makes a missing one a 400 (and the result never None)."""
     value = _get(obj, key, prefix, required)
     if value is None or isinstance(value, str):
         return value
@@ -92,7 +97,12 @@ def get_number(
     return value
 
 
+@overload
+def get_list(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: Literal[True]) -> list[Any]: ...
+@overload
+def get_list(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False) -> list[Any] | None: ...
 def get_list(obj: Mapping[str, Any], key: str, prefix: str = "", *, required: bool = False) -> list[Any] | None:
+    """An array field; `required=True` makes a missing one a 400 (and the result never None)."""
     value = _get(obj, key, prefix, required)
     if value is None or isinstance(value, list):
         return value
