@@ -1,12 +1,19 @@
 """A small, scriptable fake of the Gemini v1beta REST API for offline tests.
 
-Standalone:  ``python -m tests.fakes.gemini --port 8931 [--keys k1,k2] [--chunks 5]``
+Standalone:  ``python -m tests.fakes.gemini --port 8931 [--keys k1,k2] [--chunks 5] [--strict]``
 prints ``listening on http://127.0.0.1:<port>`` (flushed) once the socket
 listens; ``--port 0`` picks a free port.  In-process::
 
-    fake = FakeGemini()
+    fake = FakeGemini(strict=True)
     base_url, stop = serve_in_thread(fake)   # uvicorn in a daemon thread
     ...; stop()
+
+Strict mode (``FakeGemini(strict=True)``, ``fake.strict = True``, ``--strict``; ``reset()``
+restores the constructor's value) refuses, before any generation and with Gemini's own texts,
+what real Gemini refuses: tests/fakes/strict.py holds the rules, one function each with its
+source, tests/fakes/catalog.py the model facts.  Names Google has shut down answer 404 for
+every method; retired names are served by their replacement (``modelVersion`` says which)
+under its rules.  Scripted responses bypass the rules.
 
 Gemini routes (``/v1`` is accepted as well as ``/v1beta``).  All need a key,
 from the ``x-goog-api-key`` header or ``?key=``: none -> 403 PERMISSION_DENIED;
@@ -97,7 +104,9 @@ Admin routes (no key needed); the same state is on the FakeGemini instance:
   GET  /_fake/files    metadata of the uploaded files  -> FakeGemini.files
   GET  /_fake/events   {"type": "stream_completed" | "stream_disconnected" |
                        "request_disconnected", "path", "t", ...} -> .events
-  POST /_fake/reset    clear script, records, events, files; keys back to startup -> reset()
+  POST /_fake/strict   {"strict": true|false}           -> FakeGemini.strict
+  POST /_fake/reset    clear script, records, events, files; keys and strict back to
+                       startup -> reset()
 Script entries are consumed in order by the next POSTs to a model method
 (after the key check, before anything else):
   {"status": 200, "json": {...}, "delay": S}            JSON body after sleeping S
@@ -137,9 +146,9 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from tests.fakes import echo
+from tests.fakes import echo, strict
 from tests.fakes import media as fake_media
-from tests.fakes.catalog import MODELS
+from tests.fakes.catalog import MODELS, served_model
 from tests.fakes.echo import num, parse_directives
 from tests.fakes.wire import (
     KEY_INVALID,
@@ -235,6 +244,7 @@ ADMIN_ROUTES = [
     route("POST", r"/_fake/script", "_admin_script"),
     route("POST", r"/_fake/keys", "_admin_keys"),
     route("POST", r"/_fake/reset", "_admin_reset"),
+    route("POST", r"/_fake/strict", "_admin_strict"),
     route("GET", r"/_fake/(?P<log>requests|events)", "_admin_log"),
     route("GET", r"/_fake/files", "_admin_files"),
 ]
@@ -264,8 +274,9 @@ class FakeGemini:
     """The ASGI app plus its state; safe to inspect/script from another thread."""
 
     def __init__(self, keys: list[str] | None = None, rate_limited: list[str] | None = None,
-                 chunks: int = 5) -> None:
+                 chunks: int = 5, strict: bool = False) -> None:
         self.chunks = chunks
+        self._startup_strict = self.strict = strict
         self._startup_keys = (list(keys or []), list(rate_limited or []))
         self._lock = threading.Lock()
         self._script: collections.deque[dict] = collections.deque()
@@ -289,6 +300,7 @@ class FakeGemini:
             self.events.clear()
             self.file_store.clear()
             self.valid_keys, self.rate_limited = (set(k) for k in self._startup_keys)
+            self.strict = self._startup_strict
 
     def script(self, *responses: dict | list[dict]) -> None:
         """Queue canned responses: ``script({...}, {...})`` or ``script([{...}, ...])``."""
@@ -397,6 +409,11 @@ class FakeGemini:
         await send_json(req.send, 200, {"valid": sorted(self.valid_keys),
                                         "rate_limited": sorted(self.rate_limited)})
 
+    async def _admin_strict(self, req: Request) -> None:
+        data = req.data if isinstance(req.data, dict) else {}
+        self.strict = bool(data.get("strict", True))
+        await send_json(req.send, 200, {"strict": self.strict})
+
     async def _admin_reset(self, req: Request) -> None:
         self.reset()
         await send_json(req.send, 200, {"ok": True})
@@ -428,6 +445,8 @@ class FakeGemini:
 
     async def _get_model(self, req: Request) -> None:
         model = req.params["model"]
+        if self.strict and (gone := strict.shut_down(model)) is not None:
+            return await send_json(req.send, 404, gone)
         found = [x for x in MODELS if x["name"] == f"models/{model}"]
         if req.method != "GET" or not found:
             return await send_json(req.send, 404, not_found(model, "get"))
@@ -442,6 +461,8 @@ class FakeGemini:
         handler = self.model_methods.get(action)
         if handler is None or "does-not-exist" in model:
             return await send_json(req.send, 404, not_found(model, action))
+        if self.strict and (gone := strict.shut_down(model)) is not None:
+            return await send_json(req.send, 404, gone)
         if isinstance(handler, str):
             return await getattr(self, handler)(req)
         return await handler(self, req)
@@ -496,6 +517,8 @@ class FakeGemini:
         if not isinstance(contents, list) or not contents:
             return await send_json(req.send, 400, error_body(
                 400, "* GenerateContentRequest.contents: contents is not specified"))
+        if self.strict and (refused := strict.check(model, body)) is not None:
+            return await send_json(req.send, refused["error"]["code"], refused)
         user_texts = [texts(c) for c in contents if isinstance(c, dict) and c.get("role", "user") == "user"]
         text, d = parse_directives(" ".join(next((t for t in reversed(user_texts) if t), [])))
         if await req.watch.sleep(num(d, "first_delay") + num(d, "sleep")):
@@ -504,7 +527,8 @@ class FakeGemini:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
         chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in texts(c))
-        ask = Ask(model, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
+        served = served_model(model) if self.strict else model
+        ask = Ask(served, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
                   f"fake-{next(self._ids)}")
         answer = next(a for a in (r(ask) for r in self.responders) if a is not None)
         if isinstance(answer, Reply):
@@ -597,8 +621,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8931, help="0 = pick a free port")
     parser.add_argument("--keys", default="", help="comma-separated valid keys (default: any)")
     parser.add_argument("--chunks", type=int, default=5, help="default stream chunk count")
+    parser.add_argument("--strict", action="store_true", help="refuse what real Gemini refuses")
     args = parser.parse_args(argv)
-    fake = FakeGemini(keys=[k for k in args.keys.split(",") if k], chunks=args.chunks)
+    fake = FakeGemini(keys=[k for k in args.keys.split(",") if k], chunks=args.chunks, strict=args.strict)
     sock = _listen(args.host, args.port)
     print(f"listening on http://{args.host}:{sock.getsockname()[1]}", flush=True)
     _server(fake).run(sockets=[sock])
