@@ -138,13 +138,16 @@ def thinking_budget_zero(c: Check) -> dict | None:
 
 def thinking_budget_range(c: Check) -> dict | None:
     """A budget outside the model's documented range (-1 means dynamic)."""
-    # "The thinking budget (52428) is invalid." (github.com/RooCodeInc/Roo-Code/issues/4399); ranges:
-    # ai.google.dev/gemini-api/docs/thinking#set-budget (2.5 Flash-Lite 512-24576).
+    # "The thinking budget 128 is invalid. Please choose a value between 512 and 24576." on
+    # gemini-2.5-flash-lite (github.com/earendil-works/pi/pull/2861; older form "The thinking budget
+    # (52428) is invalid.", RooCodeInc/Roo-Code#4399); ranges: ai.google.dev/gemini-api/docs/thinking#set-budget.
     budget, spec = get(c.thinking, "thinkingBudget"), thinking_of(c.served)
     if not isinstance(budget, int) or budget in (0, -1) or spec is None or spec.budget is None:
         return None
     low, high = spec.budget
-    return None if low <= budget <= high else _bad(f"The thinking budget ({budget}) is invalid.")
+    if low <= budget <= high:
+        return None
+    return _bad(f"The thinking budget {budget} is invalid. Please choose a value between {low} and {high}.")
 
 
 def penalty_not_enabled(c: Check) -> dict | None:
@@ -163,12 +166,13 @@ def logprobs_not_enabled(c: Check) -> dict | None:
     """responseLogprobs / logprobs on the Gemini models served today."""
     # "Logprobs is not enabled for models/gemini-2.5-pro" (github.com/googleapis/python-genai/issues/1921,
     # mscraftsman/generative-ai#135), ".../gemini-2.5-flash-lite" (Vela-Research/think-reason-learn#34);
+    # an alias gets "Logprobs is not enabled for this model" (gemini-flash-latest, omeryasirkucuk/amx#55);
     # 3.5 Flash refuses them too (GoogleCloudPlatform/generative-ai#2947). The one model reported to take
     # them, gemini-2.0-flash, was shut down 2026-06-01.
     wanted = get(c.config, "responseLogprobs") or get(c.config, "logprobs") is not None
-    if wanted and c.served.startswith("gemini-"):
-        return _bad(f"Logprobs is not enabled for models/{c.model}")
-    return None
+    if not wanted or not c.served.startswith("gemini-"):
+        return None
+    return _bad("Logprobs is not enabled for " + ("this model" if c.served != c.model else f"models/{c.model}"))
 
 
 def built_in_tools_without_flag(c: Check) -> dict | None:
@@ -183,6 +187,33 @@ def built_in_tools_without_flag(c: Check) -> dict | None:
     if functions and built_in and flag is not True:
         return _bad("Please enable tool_config.include_server_side_tool_invocations to use Built-in tools "
                     "with Function calling.")
+    return None
+
+
+def single_turn_ends_with_user(c: Check) -> dict | None:
+    """A one-content request must be the user's."""
+    # "Error 400: Please ensure that single turn requests end with a user role or the role field is
+    # empty." (github.com/vu5eruz/GeminiForJanitors/issues/35, a prefill on 2.5 Flash).
+    if len(c.contents) == 1 and c.contents[0].get("role", "user") != "user":
+        return _bad("Please ensure that single turn requests end with a user role or the role field is empty.")
+    return None
+
+
+def no_model_turn_prefill(c: Check) -> dict | None:
+    """Gemini 3.5 Flash-Lite, 3.6 Flash and every later model refuse a request ending with a model turn."""
+    # "Starting with Gemini 3.6 Flash and Gemini 3.5 Flash-Lite ... these models and all future Gemini
+    # model releases ... Prefilling model turns is no longer supported" (ai.google.dev/gemini-api/docs/
+    # latest-model, quoted in cline/cline#12521); the text, verified live on the Gemini API for 3.6 Flash
+    # and 3.5 Flash-Lite (200 on 3.5 Flash and 2.5 Flash): github.com/LibreChat-AI/agents/pull/323;
+    # 3.7 Flash: LibreChat-AI/agents#412; 3.8 Flash: anomalyco/opencode#47034.
+    served = c.served
+    if not (generation(served) >= (3, 6) or served == "gemini-3.5-flash-lite") or served.endswith("-latest"):
+        return None
+    last = c.contents[-1] if c.contents else {}
+    parts = [p for p in last.get("parts") or [] if isinstance(p, dict)]
+    if last.get("role") == "model" and not (parts and get(parts[-1], "functionResponse") is not None):
+        return _bad("Requests ending with a model turn are not supported unless the last part is a function "
+                    "response.")
     return None
 
 
@@ -277,6 +308,8 @@ RULES: tuple[Callable[[Check], dict | None], ...] = (
     penalty_not_enabled,
     logprobs_not_enabled,
     built_in_tools_without_flag,
+    single_turn_ends_with_user,
+    no_model_turn_prefill,
     function_responses_match_calls,
     interleaved_parallel_calls,
     missing_thought_signature,

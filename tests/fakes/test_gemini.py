@@ -514,8 +514,10 @@ MINIMAL_REFUSED = "Thinking level MINIMAL is not supported for this model. Pleas
     ("gemma-4-31b-it", {"thinkingBudget": 1024}, "Thinking budget is not supported for this model."),
     ("gemini-3.1-pro-preview", {"thinkingBudget": 0}, "Budget 0 is invalid. This model only works in thinking mode."),
     ("gemini-3.5-flash-lite", {"thinking_budget": 0}, "Budget 0 is invalid. This model only works in thinking mode."),
-    ("gemini-2.5-flash-lite", {"thinkingBudget": 100}, "The thinking budget (100) is invalid."),
-    ("gemini-2.5-flash-lite", {"thinkingBudget": 30000}, "The thinking budget (30000) is invalid."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 128},
+     "The thinking budget 128 is invalid. Please choose a value between 512 and 24576."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 30000},
+     "The thinking budget 30000 is invalid. Please choose a value between 512 and 24576."),
 ])
 def test_strict_refuses_thinking_configs(client, strict, model, config, message):
     assert refused(gen(client, model, ask("hi", generationConfig={"thinkingConfig": config}))) == message
@@ -560,8 +562,11 @@ def test_strict_refuses_penalties(client, strict):
 def test_strict_refuses_logprobs(client, strict):
     r = gen(client, FLASH_38, ask("hi", generationConfig={"responseLogprobs": True, "logprobs": 3}))
     assert refused(r) == "Logprobs is not enabled for models/gemini-3.8-flash"
-    r = gen(client, "gemini-2.5-pro", ask("hi", generationConfig={"responseLogprobs": True}))
-    assert refused(r) == "Logprobs is not enabled for models/gemini-2.5-pro"
+    r = gen(client, "gemini-2.5-flash-lite", ask("hi", generationConfig={"responseLogprobs": True}))
+    assert refused(r) == "Logprobs is not enabled for models/gemini-2.5-flash-lite"
+    for alias in ("gemini-flash-latest", "gemini-2.5-pro"):
+        r = gen(client, alias, ask("hi", generationConfig={"responseLogprobs": True}))
+        assert refused(r) == "Logprobs is not enabled for this model"
     assert gen(client, FLASH_38, ask("hi", generationConfig={"responseLogprobs": False})).status_code == 200
 
 
@@ -590,6 +595,21 @@ def test_strict_accepts_built_in_tools_or_functions_alone(client, strict):
 
 COUNT = ("Please ensure that the number of function response parts is equal to the number of function "
          "call parts of the function call turn.")
+
+
+PREFILL = "Requests ending with a model turn are not supported unless the last part is a function response."
+
+
+def test_strict_refuses_a_model_turn_prefill_on_the_newest_models(client, strict):
+    prefill = {"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "Sure,"}]}]}
+    for model in (FLASH_38, "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite", "gemini-flash-latest"):
+        assert refused(gen(client, model, prefill)) == PREFILL, model
+    for model in ("gemini-3.5-flash", "gemini-3.1-pro-preview", "gemini-2.5-flash-lite", "gemma-3-27b-it"):
+        assert gen(client, model, prefill).status_code == 200, model
+    single = {"contents": [{"role": "model", "parts": [{"text": "Sure,"}]}]}
+    assert refused(gen(client, "gemini-2.5-flash-lite", single)) == (
+        "Please ensure that single turn requests end with a user role or the role field is empty.")
+    assert gen(client, "gemini-2.5-flash-lite", {"contents": [{"parts": [{"text": "q"}]}]}).status_code == 200
 
 
 def test_strict_refuses_function_responses_that_do_not_match_the_calls(client, strict):
