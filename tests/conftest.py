@@ -11,8 +11,9 @@ from tests.fakes.gemini import FakeGemini, serve_in_thread
 
 @pytest.fixture(scope="session")
 def fake_server() -> Iterator[tuple[FakeGemini, str]]:
-    """One fake Gemini on 127.0.0.1 for the session: (the fake, its base URL)."""
-    fake = FakeGemini()
+    """One fake Gemini on 127.0.0.1 for the session: (the fake, its base URL). Strict: it refuses
+    what real Gemini refuses (tests/fakes/strict.py); a test may set `fake.strict = False`."""
+    fake = FakeGemini(strict=True)
     base_url, stop = serve_in_thread(fake)
     yield fake, base_url
     stop()
@@ -20,6 +21,6 @@ def fake_server() -> Iterator[tuple[FakeGemini, str]]:
 
 @pytest.fixture
 def fake(fake_server: tuple[FakeGemini, str]) -> FakeGemini:
-    """The session's fake, reset: no script, no recorded requests, the default keys."""
+    """The session's fake, reset: no script, no recorded requests, the default keys, strict."""
     fake_server[0].reset()
     return fake_server[0]

@@ -1,12 +1,19 @@
 """A small, scriptable fake of the Gemini v1beta REST API for offline tests.
 
-Standalone:  ``python -m tests.fakes.gemini --port 8931 [--keys k1,k2] [--chunks 5]``
+Standalone:  ``python -m tests.fakes.gemini --port 8931 [--keys k1,k2] [--chunks 5] [--strict]``
 prints ``listening on http://127.0.0.1:<port>`` (flushed) once the socket
 listens; ``--port 0`` picks a free port.  In-process::
 
-    fake = FakeGemini()
+    fake = FakeGemini(strict=True)
     base_url, stop = serve_in_thread(fake)   # uvicorn in a daemon thread
     ...; stop()
+
+Strict mode (``FakeGemini(strict=True)``, ``fake.strict = True``, ``--strict``; ``reset()``
+restores the constructor's value) refuses, before any generation and with Gemini's own texts,
+what real Gemini refuses: tests/fakes/strict.py holds the rules, one function each with its
+source, tests/fakes/catalog.py the model facts.  Names Google has shut down answer 404 for
+every method; retired names are served by their replacement (``modelVersion`` says which)
+under its rules.  Scripted responses bypass the rules.
 
 Gemini routes (``/v1`` is accepted as well as ``/v1beta``).  All need a key,
 from the ``x-goog-api-key`` header or ``?key=``: none -> 403 PERMISSION_DENIED;
@@ -33,7 +40,7 @@ every event and ``finishReason`` is only on the last one.  Tokens ~ chars / 4.
 * ``tools`` with functionDeclarations and ``call <name>`` in the text -> one
   ``functionCall`` part per ``call <name>``; args come from a JSON object or
   ``k=v`` pairs after the name, else ``{"city": "Paris"}``.  Models named
-  gemini-3* get a ``thoughtSignature`` on the first call part.
+  Gemini 3+ (gemini-3*, -latest aliases) get a ``thoughtSignature`` on the first call part.
 * last turn made only of functionResponse parts -> ``result: <json.dumps of the
   first functionResponse.response>``.
 * Embeddings are deterministic unit vectors from a SHA-256 of the text, length
@@ -97,7 +104,9 @@ Admin routes (no key needed); the same state is on the FakeGemini instance:
   GET  /_fake/files    metadata of the uploaded files  -> FakeGemini.files
   GET  /_fake/events   {"type": "stream_completed" | "stream_disconnected" |
                        "request_disconnected", "path", "t", ...} -> .events
-  POST /_fake/reset    clear script, records, events, files; keys back to startup -> reset()
+  POST /_fake/strict   {"strict": true|false}           -> FakeGemini.strict
+  POST /_fake/reset    clear script, records, events, files; keys and strict back to
+                       startup -> reset()
 Script entries are consumed in order by the next POSTs to a model method
 (after the key check, before anything else):
   {"status": 200, "json": {...}, "delay": S}            JSON body after sleeping S
@@ -106,6 +115,15 @@ Script entries are consumed in order by the next POSTs to a model method
   {"status": 503}                                       the standard error envelope
   {}                                                    placeholder: default behaviour
 Any entry may add "headers": {"retry-after": "3"}.
+
+Extending it.  Routes are a table: ``ROUTES`` (keyed Gemini routes, after the key check) and
+``ADMIN_ROUTES`` (``/_fake/*``), each ``route(method, path pattern, handler)`` where the handler
+is a FakeGemini method name or ``async def handler(fake, request)``; model methods
+(``models/{m}:{action}``) dispatch through ``MODEL_METHODS``.  A new endpoint is one line in a
+table (the instance copies them: ``fake.routes``, ``fake.model_methods``).  Generation asks
+``fake.responders`` in order — ``[media.generate, echo.text_reply]`` by default — each a
+function ``(Ask) -> Reply | [GenerateContentResponse, ...] | None`` (None: next responder);
+insert yours before the echo: ``fake.responders.insert(-1, agents.respond)``.
 """
 from __future__ import annotations
 
@@ -121,148 +139,37 @@ import re
 import socket
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 import uvicorn
 
+from tests.fakes import echo, strict
 from tests.fakes import media as fake_media
+from tests.fakes.catalog import MODELS, served_model
+from tests.fakes.echo import num, parse_directives
+from tests.fakes.wire import (
+    KEY_INVALID,
+    MESSAGES,
+    STATUS,
+    UNREGISTERED,
+    Ask,
+    Reply,
+    error_body,
+    not_found,
+    send_json,
+    send_reply,
+    texts,
+    tok,
+)
 
-MODEL_ROUTE = re.compile(r"^/v1(?:beta)?/models/([^/:]+)(?::([A-Za-z]+))?$")
-LIST_ROUTE = re.compile(r"^/v1(?:beta)?/models/?$")
-DIRECTIVE = re.compile(r"\s*#fake:(\w+)(?:=(\S+))?")
-CALL = re.compile(r"\bcall\s+([A-Za-z_][\w.-]*)")
-KV = re.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
+__all__ = ["ADMIN_ROUTES", "KEY_INVALID", "MESSAGES", "MODELS", "MODEL_METHODS", "ROUTES", "STATUS",
+           "FakeGemini", "Request", "Route", "embed_values", "error_body", "not_found",
+           "parse_directives", "route", "serve_in_thread"]
+
 GEN_PREFIXES = ("gemini-", "gemma-", "learnlm-")
-
-STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-          404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-          503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-MESSAGES = {400: "Request contains an invalid argument.",
-            401: "Request had invalid authentication credentials.",
-            403: "The caller does not have permission",
-            404: "Requested entity was not found.",
-            500: "An internal error has occurred. Please retry or report the issue.",
-            503: "The model is overloaded. Please try again later.",
-            504: "Deadline expired before operation could complete."}
-UNREGISTERED = ("Method doesn't allow unregistered callers (callers without established "
-                "identity). Please use API Key or other form of API consumer identity "
-                "to call this API.")
-
-
-def error_body(code: int, message: str | None = None, status: str | None = None,
-               details: list | None = None) -> dict:
-    """The Google error envelope; 429 without a message gets the quota details."""
-    if code == 429 and message is None:
-        message = ("You exceeded your current quota, please check your plan and "
-                   "billing details. Please retry in 7.5s.")
-        details = details or [
-            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
-                "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-                "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}]
-    err = {"code": code, "message": message or MESSAGES.get(code, "Unknown error."),
-           "status": status or STATUS.get(code, "UNKNOWN")}
-    if details:
-        err["details"] = details
-    return {"error": err}
-
-
-KEY_INVALID = error_body(400, "API key not valid. Please pass a valid API key.", details=[{
-    "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
-    "domain": "googleapis.com", "metadata": {"service": "generativelanguage.googleapis.com"}}])
-
-
-def not_found(model: str, method: str) -> dict:
-    return error_body(404, f"models/{model} is not found for API version v1beta, or is not "
-                      f"supported for {method}. Call ListModels to see the list of available "
-                      "models and their supported methods.")
-
-
-def _model(mid: str, display: str, desc: str, inp: int, out: int, methods: list[str],
-           version: str = "001", thinking: bool = False) -> dict:
-    m = {"name": f"models/{mid}", "version": version, "displayName": display,
-         "description": desc, "inputTokenLimit": inp, "outputTokenLimit": out,
-         "supportedGenerationMethods": methods}
-    if thinking:
-        m["thinking"] = True
-    return m
-
-
-_GEN = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
-MODELS = [
-    _model("gemini-2.5-flash", "Gemini 2.5 Flash", "Stable version of Gemini 2.5 Flash.",
-           1048576, 65536, _GEN, thinking=True),
-    _model("gemini-2.5-pro", "Gemini 2.5 Pro", "Stable release of Gemini 2.5 Pro.",
-           1048576, 65536, _GEN, thinking=True),
-    _model("gemini-3-pro-preview", "Gemini 3 Pro Preview", "Gemini 3 Pro Preview.",
-           1048576, 65536, _GEN, "3-pro-preview-11-2025", thinking=True),
-    _model("gemini-flash-latest", "Gemini Flash Latest", "Latest release of Gemini Flash.",
-           1048576, 65536, _GEN, "Gemini Flash Latest", thinking=True),
-    _model("gemini-embedding-001", "Gemini Embedding 001",
-           "Obtain a distributed representation of a text.", 2048, 1,
-           ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]),
-    _model("gemma-3-27b-it", "Gemma 3 27B", "", 131072, 8192, ["generateContent", "countTokens"]),
-]
-
-
-def _tok(chars: int) -> int:
-    return (chars + 3) // 4
-
-
-def _texts(content: Any) -> list[str]:
-    parts = content.get("parts") if isinstance(content, dict) else None
-    return [p["text"] for p in parts or [] if isinstance(p, dict)
-            and isinstance(p.get("text"), str) and not p.get("thought")]
-
-
-def parse_directives(text: str) -> tuple[str, dict[str, str]]:
-    """Split ``#fake:`` directives out of ``text`` -> (clean text, {name: value})."""
-    found = {m.group(1): m.group(2) or "1" for m in DIRECTIVE.finditer(text)}
-    return DIRECTIVE.sub("", text).strip(), found
-
-
-def embed_values(text: str, dim: int = 8) -> list[float]:
-    """Deterministic unit vector of length ``dim`` derived from SHA-256(text)."""
-    raw: list[float] = []
-    for block in itertools.count():
-        if len(raw) >= dim:
-            break
-        digest = hashlib.sha256(f"{block}:{text}".encode()).digest()
-        raw += [int.from_bytes(digest[i:i + 4], "big") / 2**31 - 1 for i in range(0, 32, 4)]
-    norm = math.sqrt(sum(v * v for v in raw[:dim])) or 1.0
-    return [round(v / norm, 6) for v in raw[:dim]]
-
-
-def _split(text: str, n: int) -> list[str]:
-    size, extra = divmod(len(text), n)
-    bounds = list(itertools.accumulate([0] + [size + (i < extra) for i in range(n)]))
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
-
-
-def _args(rest: str) -> dict:
-    start = rest.find("{")
-    if start >= 0:
-        try:
-            obj = json.JSONDecoder().raw_decode(rest[start:])[0]
-            if isinstance(obj, dict):
-                return obj
-        except ValueError:
-            pass
-    pairs = {}
-    for k, v in KV.findall(rest):
-        try:
-            pairs[k] = json.loads(v)
-        except ValueError:
-            pairs[k] = v
-    return pairs or {"city": "Paris"}
-
-
-def _num(d: dict, name: str, default: float = 0.0) -> float:
-    try:
-        return float(d.get(name, default))
-    except ValueError:
-        return default
 
 
 class _Watch:
@@ -285,21 +192,91 @@ class _Watch:
         self._task.cancel()
 
 
-async def _send_json(send: Callable, status: int, obj: Any, headers: dict | None = None) -> None:
-    data = json.dumps(obj).encode()
-    hdrs = [(b"content-type", b"application/json; charset=UTF-8"),
-            (b"content-length", str(len(data)).encode())]
-    hdrs += [(k.encode(), str(v).encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": hdrs})
-    await send({"type": "http.response.body", "body": data})
+@dataclass
+class Request:
+    """One routed HTTP request, as a handler sees it."""
+    method: str
+    path: str
+    query: dict
+    headers: dict
+    key: str | None
+    data: Any                   # the parsed JSON body, None if there is none
+    params: dict                # the route pattern's named groups
+    scope: dict
+    send: Callable
+    watch: _Watch
+    body: bytes = b""
+
+
+Handler = str | Callable[["FakeGemini", Request], Awaitable[None]]
+
+
+class Route(NamedTuple):
+    """``method`` ("*" for any) and a full-match path ``pattern`` -> ``handler``."""
+    method: str
+    pattern: re.Pattern
+    handler: Handler
+
+
+def route(method: str, pattern: str, handler: Handler) -> Route:
+    return Route(method, re.compile(pattern), handler)
+
+
+_V = r"/v1(?:beta)?"
+# Keyed Gemini routes, tried in order after the key check (as the gateway's core/routing.py table).
+ROUTES = [
+    route("*", fake_media.UPLOAD_ROUTE.pattern, "_files"),
+    route("*", fake_media.FILE_ROUTE.pattern, "_files"),
+    route("GET", _V + r"/models/?", "_list_models"),
+    route("*", _V + r"/models/(?P<model>[^/:]+)", "_get_model"),
+    route("POST", _V + r"/models/(?P<model>[^/:]+):(?P<action>[A-Za-z]+)", "_model_method"),
+]
+# models/{m}:{action} -> handler (script entries are consumed before this dispatch).
+MODEL_METHODS = {
+    "generateContent": "_generate",
+    "streamGenerateContent": "_generate",
+    "countTokens": "_count_tokens",
+    "embedContent": "_embed",
+    "batchEmbedContents": "_embed",
+}
+# The fake's own control routes: no key, not recorded.
+ADMIN_ROUTES = [
+    route("POST", r"/_fake/script", "_admin_script"),
+    route("POST", r"/_fake/keys", "_admin_keys"),
+    route("POST", r"/_fake/reset", "_admin_reset"),
+    route("POST", r"/_fake/strict", "_admin_strict"),
+    route("GET", r"/_fake/(?P<log>requests|events)", "_admin_log"),
+    route("GET", r"/_fake/files", "_admin_files"),
+]
+
+
+def embed_values(text: str, dim: int = 8) -> list[float]:
+    """Deterministic unit vector of length ``dim`` derived from SHA-256(text)."""
+    raw: list[float] = []
+    for block in itertools.count():
+        if len(raw) >= dim:
+            break
+        digest = hashlib.sha256(f"{block}:{text}".encode()).digest()
+        raw += [int.from_bytes(digest[i:i + 4], "big") / 2**31 - 1 for i in range(0, 32, 4)]
+    norm = math.sqrt(sum(v * v for v in raw[:dim])) or 1.0
+    return [round(v / norm, 6) for v in raw[:dim]]
+
+
+def _match(routes: list[Route], method: str, path: str) -> tuple[Route, dict] | None:
+    for r in routes:
+        m = r.pattern.fullmatch(path)
+        if m and r.method in ("*", method):
+            return r, m.groupdict()
+    return None
 
 
 class FakeGemini:
     """The ASGI app plus its state; safe to inspect/script from another thread."""
 
     def __init__(self, keys: list[str] | None = None, rate_limited: list[str] | None = None,
-                 chunks: int = 5) -> None:
+                 chunks: int = 5, strict: bool = False) -> None:
         self.chunks = chunks
+        self._startup_strict = self.strict = strict
         self._startup_keys = (list(keys or []), list(rate_limited or []))
         self._lock = threading.Lock()
         self._script: collections.deque[dict] = collections.deque()
@@ -308,6 +285,11 @@ class FakeGemini:
         self.events: list[dict] = []
         self.file_store = fake_media.FileStore()
         self.files = self.file_store.files          # id -> (metadata, bytes)
+        self.routes = list(ROUTES)
+        self.admin_routes = list(ADMIN_ROUTES)
+        self.model_methods = dict(MODEL_METHODS)
+        self.responders: list[Callable[[Ask], Reply | list[dict] | None]] = [
+            fake_media.generate, echo.text_reply]
         self.reset()
 
     # ---- in-process control -------------------------------------------------
@@ -318,6 +300,7 @@ class FakeGemini:
             self.events.clear()
             self.file_store.clear()
             self.valid_keys, self.rate_limited = (set(k) for k in self._startup_keys)
+            self.strict = self._startup_strict
 
     def script(self, *responses: dict | list[dict]) -> None:
         """Queue canned responses: ``script({...}, {...})`` or ``script([{...}, ...])``."""
@@ -381,6 +364,16 @@ class FakeGemini:
         finally:
             watch.close()
 
+    async def _dispatch(self, routes: list[Route], req: Request) -> None:
+        found = _match(routes, req.method, req.path)
+        if found is None:
+            return await send_json(req.send, 404, error_body(404))
+        matched, req.params = found
+        handler = matched.handler
+        if isinstance(handler, str):
+            return await getattr(self, handler)(req)
+        return await handler(self, req)
+
     async def _handle(self, scope: dict, body: bytes, send: Callable, watch: _Watch) -> None:
         path, method = scope["path"], scope["method"]
         query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
@@ -389,107 +382,117 @@ class FakeGemini:
             data, bad_json = (json.loads(body) if body and upload is None else None), False
         except ValueError:
             data, bad_json = None, True
-        if path.startswith("/_fake/"):
-            return await self._admin(send, method, path, data)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         key = headers.get("x-goog-api-key") or query.get("key")
+        req = Request(method, path, query, headers, key, data, {}, scope, send, watch, body)
+        if path.startswith("/_fake/"):
+            return await self._dispatch(self.admin_routes, req)
         self.requests.append({"method": method, "path": path, "query": query, "key": key,
                               "headers": headers, "json": data, "t": time.monotonic()})
         if upload is not None:
-            return await fake_media.send_reply(send, self.file_store.chunk(upload, headers, body))
+            return await send_reply(send, self.file_store.chunk(upload, headers, body))
         if (err := self._auth_error(key)) is not None:
-            return await _send_json(send, *err)
+            return await send_json(send, *err)
         if bad_json:
-            return await _send_json(send, 400, error_body(400, "Invalid JSON payload received."))
-        files = self.file_store.route(method, path, query, headers, data,
-                                      fake_media.origin(scope, headers))
-        if files is not None:
-            return await fake_media.send_reply(send, files)
-        if method == "GET" and LIST_ROUTE.match(path):
-            return await self._list_models(send, query)
-        m = MODEL_ROUTE.match(path)
-        if not m:
-            return await _send_json(send, 404, error_body(404))
-        model, action = m.groups()
-        if action is None:
-            found = [x for x in MODELS if x["name"] == f"models/{model}"]
-            if method != "GET" or not found:
-                return await _send_json(send, 404, not_found(model, "get"))
-            return await _send_json(send, 200, found[0])
-        if method != "POST":
-            return await _send_json(send, 404, error_body(404))
-        entry = self._pop_script()
-        if entry is not None and await self._scripted(send, watch, path, entry):
-            return
-        data = data if isinstance(data, dict) else {}
-        known = "does-not-exist" not in model
-        if action in ("generateContent", "streamGenerateContent"):
-            if not (known and model.startswith(GEN_PREFIXES)):
-                return await _send_json(send, 404, not_found(model, action))
-            return await self._generate(send, watch, path, model, data,
-                                        action == "streamGenerateContent")
-        if not known:
-            return await _send_json(send, 404, not_found(model, action))
-        if action in ("embedContent", "batchEmbedContents"):
-            return await self._embed(send, watch, path, data, action == "batchEmbedContents")
-        if action == "countTokens":
-            contents = data.get("contents") or (data.get("generateContentRequest") or {}).get("contents")
-            chars = sum(len(t) for c in contents or [] for t in _texts(c))
-            return await _send_json(send, 200, {"totalTokens": _tok(chars)})
-        await _send_json(send, 404, not_found(model, action))
+            return await send_json(send, 400, error_body(400, "Invalid JSON payload received."))
+        await self._dispatch(self.routes, req)
 
-    async def _admin(self, send: Callable, method: str, path: str, data: Any) -> None:
-        data = data if data is not None else {}
-        if method == "POST" and path == "/_fake/script":
-            self.script(data.get("responses", []) if isinstance(data, dict) else data)
-            return await _send_json(send, 200, {"queued": len(self._script)})
-        if method == "POST" and path == "/_fake/keys":
-            self.set_keys(data.get("valid"), data.get("rate_limited"))
-            return await _send_json(send, 200, {"valid": sorted(self.valid_keys),
-                                                "rate_limited": sorted(self.rate_limited)})
-        if method == "POST" and path == "/_fake/reset":
-            self.reset()
-            return await _send_json(send, 200, {"ok": True})
-        if method == "GET" and path in ("/_fake/requests", "/_fake/events"):
-            return await _send_json(send, 200, list(getattr(self, path[len("/_fake/"):])))
-        if method == "GET" and path == "/_fake/files":
-            return await _send_json(send, 200, [meta for meta, _ in list(self.files.values())])
-        await _send_json(send, 404, error_body(404))
+    # ---- admin routes -----------------------------------------------------------
+    async def _admin_script(self, req: Request) -> None:
+        data = req.data if req.data is not None else {}
+        self.script(data.get("responses", []) if isinstance(data, dict) else data)
+        await send_json(req.send, 200, {"queued": len(self._script)})
 
-    async def _list_models(self, send: Callable, query: dict) -> None:
+    async def _admin_keys(self, req: Request) -> None:
+        data = req.data if req.data is not None else {}
+        self.set_keys(data.get("valid"), data.get("rate_limited"))
+        await send_json(req.send, 200, {"valid": sorted(self.valid_keys),
+                                        "rate_limited": sorted(self.rate_limited)})
+
+    async def _admin_strict(self, req: Request) -> None:
+        data = req.data if isinstance(req.data, dict) else {}
+        self.strict = bool(data.get("strict", True))
+        await send_json(req.send, 200, {"strict": self.strict})
+
+    async def _admin_reset(self, req: Request) -> None:
+        self.reset()
+        await send_json(req.send, 200, {"ok": True})
+
+    async def _admin_log(self, req: Request) -> None:
+        await send_json(req.send, 200, list(getattr(self, req.params["log"])))
+
+    async def _admin_files(self, req: Request) -> None:
+        await send_json(req.send, 200, [meta for meta, _ in list(self.files.values())])
+
+    # ---- Gemini routes ------------------------------------------------------------
+    async def _files(self, req: Request) -> None:
+        reply = self.file_store.route(req.method, req.path, req.query, req.headers, req.data,
+                                      fake_media.origin(req.scope, req.headers))
+        await send_reply(req.send, reply or Reply(404, error_body(404)))
+
+    async def _list_models(self, req: Request) -> None:
         try:
-            size = int(query.get("pageSize") or 50)
-            token = query.get("pageToken")
+            size = int(req.query.get("pageSize") or 50)
+            token = req.query.get("pageToken")
             start = int(base64.urlsafe_b64decode(token).decode().split(":")[1]) if token else 0
         except (ValueError, IndexError):
-            return await _send_json(send, 400, error_body(400, "Invalid page token or page size."))
+            return await send_json(req.send, 400, error_body(400, "Invalid page token or page size."))
         size = size if 0 < size <= 1000 else 50
         page: dict[str, Any] = {"models": MODELS[start:start + size]}
         if start + size < len(MODELS):
             page["nextPageToken"] = base64.urlsafe_b64encode(f"offset:{start + size}".encode()).decode()
-        await _send_json(send, 200, page)
+        await send_json(req.send, 200, page)
 
-    async def _scripted(self, send: Callable, watch: _Watch, path: str, entry: dict) -> bool:
+    async def _get_model(self, req: Request) -> None:
+        model = req.params["model"]
+        if self.strict and (gone := strict.shut_down(model)) is not None:
+            return await send_json(req.send, 404, gone)
+        found = [x for x in MODELS if x["name"] == f"models/{model}"]
+        if req.method != "GET" or not found:
+            return await send_json(req.send, 404, not_found(model, "get"))
+        await send_json(req.send, 200, found[0])
+
+    async def _model_method(self, req: Request) -> None:
+        entry = self._pop_script()
+        if entry is not None and await self._scripted(req, entry):
+            return
+        req.data = req.data if isinstance(req.data, dict) else {}
+        model, action = req.params["model"], req.params["action"]
+        handler = self.model_methods.get(action)
+        if handler is None or "does-not-exist" in model:
+            return await send_json(req.send, 404, not_found(model, action))
+        if self.strict and (gone := strict.shut_down(model)) is not None:
+            return await send_json(req.send, 404, gone)
+        if isinstance(handler, str):
+            return await getattr(self, handler)(req)
+        return await handler(self, req)
+
+    async def _count_tokens(self, req: Request) -> None:
+        data = req.data
+        contents = data.get("contents") or (data.get("generateContentRequest") or {}).get("contents")
+        chars = sum(len(t) for c in contents or [] for t in texts(c))
+        await send_json(req.send, 200, {"totalTokens": tok(chars)})
+
+    async def _scripted(self, req: Request, entry: dict) -> bool:
         """Serve one script entry; False for a placeholder (use default behaviour)."""
         status, headers = int(entry.get("status", 200)), entry.get("headers")
         if "sse" in entry:
             items = [p if isinstance(p, str) else json.dumps(p) for p in entry["sse"]]
-            await self._stream(send, watch, path, items, float(entry.get("delay", 0)),
+            await self._stream(req, items, float(entry.get("delay", 0)),
                                float(entry.get("first_delay", 0)), status, headers)
             return True
         if "json" not in entry and status < 400:
             return False
-        if await watch.sleep(float(entry.get("delay", 0))):
-            self._event("request_disconnected", path)
+        if await req.watch.sleep(float(entry.get("delay", 0))):
+            self._event("request_disconnected", req.path)
             return True
-        await _send_json(send, status, entry["json"] if "json" in entry else error_body(status), headers)
+        await send_json(req.send, status, entry["json"] if "json" in entry else error_body(status), headers)
         return True
 
-    async def _stream(self, send: Callable, watch: _Watch, path: str, payloads: list[str],
-                      delay: float, first_delay: float = 0.0, status: int = 200,
-                      headers: dict | None = None) -> None:
+    async def _stream(self, req: Request, payloads: list[str], delay: float, first_delay: float = 0.0,
+                      status: int = 200, headers: dict | None = None) -> None:
         """Send ``payloads`` as SSE events, stopping as soon as the client goes away."""
-        sent = 0
+        send, watch, sent = req.send, req.watch, 0
         if not await watch.sleep(first_delay):
             hdrs = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
             hdrs += [(k.encode(), str(v).encode()) for k, v in (headers or {}).items()]
@@ -502,110 +505,66 @@ class FakeGemini:
                 sent += 1
             else:
                 await send({"type": "http.response.body", "body": b""})
-                return self._event("stream_completed", path, chunks=sent)
-        self._event("stream_disconnected", path, chunks=sent)
+                return self._event("stream_completed", req.path, chunks=sent)
+        self._event("stream_disconnected", req.path, chunks=sent)
 
-    async def _generate(self, send: Callable, watch: _Watch, path: str, model: str,
-                        body: dict, stream: bool) -> None:
+    async def _generate(self, req: Request) -> None:
+        model, action, body = req.params["model"], req.params["action"], req.data
+        stream = action == "streamGenerateContent"
+        if not model.startswith(GEN_PREFIXES):
+            return await send_json(req.send, 404, not_found(model, action))
         contents = body.get("contents")
         if not isinstance(contents, list) or not contents:
-            return await _send_json(send, 400, error_body(
+            return await send_json(req.send, 400, error_body(
                 400, "* GenerateContentRequest.contents: contents is not specified"))
-        user_texts = [_texts(c) for c in contents if isinstance(c, dict) and c.get("role", "user") == "user"]
+        if self.strict and (refused := strict.check(model, body)) is not None:
+            return await send_json(req.send, refused["error"]["code"], refused)
+        user_texts = [texts(c) for c in contents if isinstance(c, dict) and c.get("role", "user") == "user"]
         text, d = parse_directives(" ".join(next((t for t in reversed(user_texts) if t), [])))
-        if await watch.sleep(_num(d, "first_delay") + _num(d, "sleep")):
-            return self._event("stream_disconnected" if stream else "request_disconnected", path)
+        if await req.watch.sleep(num(d, "first_delay") + num(d, "sleep")):
+            return self._event("stream_disconnected" if stream else "request_disconnected", req.path)
         if "status" in d:
-            code = int(_num(d, "status", 500))
-            return await _send_json(send, code, error_body(code))
-        chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in _texts(c))
-        prompt = max(1, _tok(chars))
-        media = fake_media.generate(fake_media.Ask(model, body, text, d, stream, prompt,
-                                                   self.chunks, self.files))
-        if isinstance(media, fake_media.Reply):
-            return await fake_media.send_reply(send, media)
-        responses = media or self._responses(model, body, contents, text, d, stream, prompt)
+            code = int(num(d, "status", 500))
+            return await send_json(req.send, code, error_body(code))
+        chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in texts(c))
+        served = served_model(model) if self.strict else model
+        ask = Ask(served, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
+                  f"fake-{next(self._ids)}")
+        answer = next(a for a in (r(ask) for r in self.responders) if a is not None)
+        if isinstance(answer, Reply):
+            return await send_reply(req.send, answer)
         if not stream:
-            return await _send_json(send, 200, responses[0])
-        payloads: list[str] = [json.dumps(r) for r in responses]
+            return await send_json(req.send, 200, answer[0])
+        payloads: list[str] = [json.dumps(r) for r in answer]
         if "cut" in d or "midstream_error" in d:
-            for r in responses[:2]:
+            for r in answer[:2]:
                 for cand in r.get("candidates", []):
                     cand.pop("finishReason", None)
-            payloads = [json.dumps(r) for r in responses[:2]]
+            payloads = [json.dumps(r) for r in answer[:2]]
             if "midstream_error" in d:
                 payloads.append(json.dumps(error_body(429, "Resource has been exhausted")))
         if "garbage" in d:
             payloads.insert(2, '{"candidates": [{"content": {"parts": [{"text": "oops')
-        await self._stream(send, watch, path, payloads, _num(d, "delay"))
+        await self._stream(req, payloads, num(d, "delay"))
 
-    def _responses(self, model: str, body: dict, contents: list, text: str, d: dict,
-                   stream: bool, prompt: int) -> list[dict]:
-        """The GenerateContentResponse(s): one for non-stream, one per chunk for streams."""
-        base = {"modelVersion": model, "responseId": f"fake-{next(self._ids)}"}
-        if "block" in d:
-            return [{"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": [
-                {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH"}]},
-                "usageMetadata": {"promptTokenCount": prompt, "totalTokenCount": prompt}, **base}]
-        last_parts = (contents[-1].get("parts") or []) if isinstance(contents[-1], dict) else []
-        fn_resps = [p["functionResponse"] for p in last_parts if isinstance(p, dict) and "functionResponse" in p]
-        fn_only = bool(last_parts) and len(fn_resps) == len(last_parts)
-        has_tools = any(isinstance(t, dict) and (t.get("functionDeclarations") or t.get("function_declarations"))
-                        for t in body.get("tools") or [])
-        calls = list(CALL.finditer(text)) if has_tools else []
-        n = max(1, int(_num(d, "chunks", self.chunks)))
-        if fn_only:
-            reply = "result: " + json.dumps((fn_resps[0] or {}).get("response"))
-        else:
-            reply = f"echo: {text}"
-        if calls and not fn_only:
-            parts = [{"functionCall": {"name": m.group(1), "args": _args(
-                text[m.end():calls[i + 1].start() if i + 1 < len(calls) else None])}}
-                for i, m in enumerate(calls)]
-            if model.startswith("gemini-3"):
-                parts[0]["thoughtSignature"] = base64.b64encode(
-                    hashlib.sha256(text.encode()).digest()).decode()
-            groups = [parts]
-        else:
-            groups = [[{"text": p}] for p in _split(reply.ljust(n, "."), n if stream else 1)]
-        if "thinking" in d:
-            groups.insert(0, [{"text": f"**Thinking** about: {text}", "thought": True}])
-        if not stream:
-            groups = [[p for g in groups for p in g]]
-        out, cand_chars, thought_chars = [], 0, 0
-        for i, parts in enumerate(groups):
-            for p in parts:
-                if p.get("thought"):
-                    thought_chars += len(p["text"])
-                else:
-                    cand_chars += len(p["text"]) if "text" in p else len(json.dumps(p["functionCall"]))
-            cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
-            if i == len(groups) - 1:
-                cand["finishReason"] = "MAX_TOKENS" if "max_tokens" in d else "STOP"
-            usage = {"promptTokenCount": prompt, "candidatesTokenCount": _tok(cand_chars),
-                     "totalTokenCount": prompt + _tok(cand_chars) + _tok(thought_chars)}
-            if thought_chars:
-                usage["thoughtsTokenCount"] = _tok(thought_chars)
-            out.append({"candidates": [cand], "usageMetadata": usage, **base})
-        return out
-
-    async def _embed(self, send: Callable, watch: _Watch, path: str, body: dict, batch: bool) -> None:
+    async def _embed(self, req: Request) -> None:
+        body, batch = req.data, req.params["action"] == "batchEmbedContents"
         reqs = body.get("requests") if batch else [body]
         if not isinstance(reqs, list) or not all(isinstance(r, dict) for r in reqs):
-            return await _send_json(send, 400, error_body(400, "* requests: must be a list"))
+            return await send_json(req.send, 400, error_body(400, "* requests: must be a list"))
         if len(reqs) > 100:
-            return await _send_json(send, 400, error_body(
+            return await send_json(req.send, 400, error_body(
                 400, "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch"))
-        texts = [" ".join(_texts(r.get("content"))) for r in reqs]
-        _, d = parse_directives(" ".join(texts))
-        if await watch.sleep(_num(d, "first_delay") + _num(d, "sleep")):
-            return self._event("request_disconnected", path)
+        items = [" ".join(texts(r.get("content"))) for r in reqs]
+        _, d = parse_directives(" ".join(items))
+        if await req.watch.sleep(num(d, "first_delay") + num(d, "sleep")):
+            return self._event("request_disconnected", req.path)
         if "status" in d:
-            code = int(_num(d, "status", 500))
-            return await _send_json(send, code, error_body(code))
+            code = int(num(d, "status", 500))
+            return await send_json(req.send, code, error_body(code))
         vectors = [{"values": embed_values(t, int(r.get("outputDimensionality") or 8))}
-                   for t, r in zip(texts, reqs)]
-        await _send_json(send, 200, {"embeddings": vectors} if batch else {"embedding": vectors[0]})
+                   for t, r in zip(items, reqs)]
+        await send_json(req.send, 200, {"embeddings": vectors} if batch else {"embedding": vectors[0]})
 
 
 app = FakeGemini()
@@ -662,8 +621,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8931, help="0 = pick a free port")
     parser.add_argument("--keys", default="", help="comma-separated valid keys (default: any)")
     parser.add_argument("--chunks", type=int, default=5, help="default stream chunk count")
+    parser.add_argument("--strict", action="store_true", help="refuse what real Gemini refuses")
     args = parser.parse_args(argv)
-    fake = FakeGemini(keys=[k for k in args.keys.split(",") if k], chunks=args.chunks)
+    fake = FakeGemini(keys=[k for k in args.keys.split(",") if k], chunks=args.chunks, strict=args.strict)
     sock = _listen(args.host, args.port)
     print(f"listening on http://{args.host}:{sock.getsockname()[1]}", flush=True)
     _server(fake).run(sockets=[sock])

@@ -30,58 +30,20 @@ import threading
 import wave
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-_IDS = itertools.count(1)
-_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-           409: "ALREADY_EXISTS"}
+from tests.fakes.wire import STATUS, Ask, Reply, get, send_reply, tok
 
+__all__ = ["Ask", "FileStore", "Reply", "generate", "origin", "send_reply", "upload_id"]
 
 # ---- shared helpers ----------------------------------------------------------------------
 
-
-@dataclass
-class Reply:
-    """One HTTP answer: ``body`` None means an empty body."""
-    status: int = 200
-    body: dict | None = None
-    headers: dict = field(default_factory=dict)
+_get, _tok = get, tok
 
 
 def error(code: int, message: str, headers: dict | None = None) -> Reply:
     return Reply(code, {"error": {"code": code, "message": message,
-                                  "status": _STATUS.get(code, "UNKNOWN")}}, headers or {})
-
-
-async def send_reply(send: Callable, reply: Reply) -> None:
-    """Send a :class:`Reply` over ASGI (JSON body, or an empty one)."""
-    data = b"" if reply.body is None else json.dumps(reply.body).encode()
-    hdrs = [(b"content-length", str(len(data)).encode())]
-    if reply.body is not None:
-        hdrs.append((b"content-type", b"application/json; charset=UTF-8"))
-    hdrs += [(k.encode(), str(v).encode()) for k, v in reply.headers.items()]
-    await send({"type": "http.response.start", "status": reply.status, "headers": hdrs})
-    await send({"type": "http.response.body", "body": data})
-
-
-def _get(obj: Any, name: str) -> Any:
-    """``obj[name]`` accepting the snake_case spelling too (as the proto JSON parser does)."""
-    if not isinstance(obj, dict):
-        return None
-    if name in obj:
-        return obj[name]
-    return obj.get(re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name))
-
-
-def _tok(chars: int) -> int:
-    return (chars + 3) // 4
-
-
-def _last_user_parts(contents: list) -> list[dict]:
-    for content in reversed(contents):
-        if isinstance(content, dict) and content.get("role", "user") == "user":
-            return [p for p in content.get("parts") or [] if isinstance(p, dict)]
-    return []
+                                  "status": STATUS.get(code, "UNKNOWN")}}, headers or {})
 
 
 def _blob(part: dict) -> dict | None:
@@ -104,7 +66,7 @@ def _candidate(parts: list[dict] | None, finish: str | None) -> dict:
     return cand
 
 
-def _response(ask: "Ask", cand: dict, usage: dict) -> dict:
+def _response(ask: Ask, cand: dict, usage: dict) -> dict:
     return {"candidates": [cand], "usageMetadata": usage, "modelVersion": ask.model,
             "responseId": ask.response_id}
 
@@ -124,28 +86,6 @@ def _pieces(text: str, n: int) -> list[str]:
     size, extra = divmod(len(text), n)
     bounds = list(itertools.accumulate([0] + [size + (i < extra) for i in range(n)]))
     return [text[a:b] for a, b in zip(bounds, bounds[1:])]
-
-
-@dataclass
-class Ask:
-    """What :func:`generate` needs to know about one generateContent request."""
-    model: str
-    body: dict
-    text: str                   # last user text, directives removed
-    directives: dict
-    stream: bool
-    prompt_tokens: int          # text tokens of the whole request
-    chunks: int = 5             # default number of stream events for text replies
-    files: dict = field(default_factory=dict)   # FileStore.files
-    response_id: str = field(default_factory=lambda: f"fake-media-{next(_IDS)}")
-
-    @property
-    def config(self) -> dict:
-        return _get(self.body, "generationConfig") or {}
-
-    @property
-    def parts(self) -> list[dict]:
-        return _last_user_parts(self.body.get("contents") or [])
 
 
 def generate(ask: Ask) -> Reply | list[dict] | None:

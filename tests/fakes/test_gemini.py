@@ -414,3 +414,298 @@ def test_main_subprocess_port_zero():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# ---- strict mode (tests/fakes/strict.py) -----------------------------------------------
+
+FLASH_38 = "gemini-3.8-flash"
+SIG = "c2lnbmF0dXJl"  # base64 "signature"
+
+
+def gen(client: httpx.Client, model: str, body: dict, stream: bool = False) -> httpx.Response:
+    action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+    return client.post(f"/v1beta/models/{model}:{action}", json=body)
+
+
+def refused(r: httpx.Response, code: int = 400) -> str:
+    assert r.status_code == code, r.text
+    err = r.json()["error"]
+    assert err["code"] == code and err["status"] == {400: "INVALID_ARGUMENT", 404: "NOT_FOUND"}[code]
+    return err["message"]
+
+
+def thinking(**config) -> dict:
+    return ask("hi", generationConfig={"thinkingConfig": config})
+
+
+def call(name: str = "get_weather", sig: str | None = None) -> dict:
+    part: dict = {"functionCall": {"name": name, "args": {"city": "Paris"}}}
+    if sig is not None:
+        part["thoughtSignature"] = sig
+    return part
+
+
+def answer(name: str = "get_weather") -> dict:
+    return {"functionResponse": {"name": name, "response": {"temp": 21}}}
+
+
+def history(*contents: tuple[str, list[dict]]) -> dict:
+    return {"contents": [{"role": role, "parts": parts} for role, parts in contents], "tools": WEATHER_TOOL}
+
+
+GONE_3_PRO = ("This model models/gemini-3-pro-preview is no longer available. Please update your code to "
+              "use a newer model for the latest features and improvements. We recommend you to use the "
+              "Interactions API (https://ai.google.dev/gemini-api/docs/migrate-to-interactions).")
+
+
+def test_strict_shut_down_models_answer_404_for_every_method(client, strict):
+    assert refused(gen(client, "gemini-3-pro-preview", ask("hi")), 404) == GONE_3_PRO
+    assert refused(gen(client, "gemini-3-pro-preview", ask("hi"), stream=True), 404) == GONE_3_PRO
+    assert refused(client.get("/v1beta/models/gemini-3-pro-preview"), 404) == GONE_3_PRO
+    message = refused(client.post("/v1beta/models/gemini-2.0-flash:countTokens", json=ask("hi")), 404)
+    assert message.startswith("This model models/gemini-2.0-flash is no longer available. Please update "
+                              "your code to use models/gemini-3.8-flash")
+    # its replacement answers; lax mode still serves the old name
+    assert gen(client, "gemini-3.1-pro-preview", ask("hi")).status_code == 200
+    strict.strict = False
+    assert gen(client, "gemini-3-pro-preview", ask("hi")).status_code == 200
+
+
+@pytest.mark.parametrize("requested,served", [
+    ("gemini-2.5-pro", "gemini-3.8-flash"), ("gemini-2.5-flash", "gemini-3.5-flash-lite"),
+    ("gemini-flash-latest", "gemini-3.8-flash"), ("gemini-2.5-flash-lite", "gemini-2.5-flash-lite")])
+def test_strict_retired_names_are_served_by_their_replacement(client, strict, requested, served):
+    r = gen(client, requested, ask("hi"))
+    assert r.status_code == 200 and r.json()["modelVersion"] == served
+    assert stream(client, ask("hi"), f"/v1beta/models/{requested}:streamGenerateContent?alt=sse")[0][
+        "modelVersion"] == served
+
+
+def test_strict_retired_names_follow_their_replacements_rules(client, strict):
+    # gemini-2.5-pro is 3.8 Flash now: no minimal, and a zero budget is fine
+    assert "Thinking level MINIMAL" in refused(gen(client, "gemini-2.5-pro", thinking(thinkingLevel="minimal")))
+    assert gen(client, "gemini-2.5-pro", thinking(thinkingBudget=0)).status_code == 200
+    # gemini-2.5-flash is 3.5 Flash-Lite now: it cannot stop thinking, and takes minimal
+    assert refused(gen(client, "gemini-2.5-flash", thinking(thinkingBudget=0))) == (
+        "Budget 0 is invalid. This model only works in thinking mode.")
+    assert gen(client, "gemini-2.5-flash", thinking(thinkingLevel="minimal")).status_code == 200
+
+
+MINIMAL_REFUSED = "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level."
+
+
+@pytest.mark.parametrize("model,config,message", [
+    (FLASH_38, {"thinkingLevel": "minimal"}, MINIMAL_REFUSED),
+    ("gemini-3.7-flash", {"thinkingLevel": "MINIMAL"}, MINIMAL_REFUSED),
+    ("gemini-flash-latest", {"thinkingLevel": "minimal", "includeThoughts": True}, MINIMAL_REFUSED),
+    ("gemini-3.1-pro-preview", {"thinkingLevel": "minimal"}, MINIMAL_REFUSED),
+    ("gemma-4-31b-it", {"thinkingLevel": "low"},
+     "Thinking level LOW is not supported for this model. Please retry with other thinking level."),
+    (FLASH_38, {"thinkingLevel": "low", "thinkingBudget": 1024},
+     "thinking_budget and thinking_level are not supported together."),
+    ("gemini-2.5-flash-lite", {"thinkingLevel": "low", "thinkingBudget": 1024},
+     "thinking_budget and thinking_level are not supported together."),
+    (FLASH_38, {"thinkingLevel": "extreme"},
+     ("Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis.com/"
+      "google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), \"extreme\"")),
+    ("gemma-3-27b-it", {"thinkingBudget": 0}, "Thinking is not enabled for models/gemma-3-27b-it"),
+    ("gemma-3-27b-it", {"includeThoughts": True}, "Thinking is not enabled for models/gemma-3-27b-it"),
+    ("gemini-2.5-flash-lite", {"thinkingLevel": "low"}, "Thinking level is not supported for this model."),
+    ("gemma-4-31b-it", {"thinkingBudget": 1024}, "Thinking budget is not supported for this model."),
+    ("gemini-3.1-pro-preview", {"thinkingBudget": 0}, "Budget 0 is invalid. This model only works in thinking mode."),
+    ("gemini-3.5-flash-lite", {"thinking_budget": 0}, "Budget 0 is invalid. This model only works in thinking mode."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 128},
+     "The thinking budget 128 is invalid. Please choose a value between 512 and 24576."),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 30000},
+     "The thinking budget 30000 is invalid. Please choose a value between 512 and 24576."),
+])
+def test_strict_refuses_thinking_configs(client, strict, model, config, message):
+    assert refused(gen(client, model, ask("hi", generationConfig={"thinkingConfig": config}))) == message
+    assert refused(gen(client, model, ask("hi", generationConfig={"thinkingConfig": config}), stream=True)) == message
+    strict.strict = False
+    assert gen(client, model, ask("hi", generationConfig={"thinkingConfig": config})).status_code == 200
+
+
+@pytest.mark.parametrize("model,config", [
+    (FLASH_38, {"thinkingLevel": "low", "includeThoughts": True}),
+    (FLASH_38, {"thinkingLevel": "MEDIUM"}),
+    (FLASH_38, {"thinkingBudget": 0}),
+    (FLASH_38, {"thinkingBudget": -1}),
+    ("gemini-3.6-flash", {"thinkingLevel": "minimal"}),
+    ("gemini-3.5-flash-lite", {"thinkingLevel": "minimal"}),
+    ("gemini-3.1-flash-lite", {"thinkingLevel": "minimal"}),
+    ("gemini-3.1-pro-preview", {"thinkingLevel": "medium"}),
+    ("gemini-3.1-pro-preview", {"thinkingBudget": 128}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 0}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 512, "includeThoughts": True}),
+    ("gemma-4-31b-it", {"thinkingLevel": "high"}),
+    ("gemma-3-27b-it", {}),
+    ("gemini-3.1-flash-image", {"thinkingLevel": "minimal"}),
+    ("gemini-9-ultra", {"thinkingLevel": "minimal"}),     # a model the fake knows nothing about
+])
+def test_strict_accepts_thinking_configs_the_model_takes(client, strict, model, config):
+    r = gen(client, model, ask("hi", generationConfig={"thinkingConfig": config}))
+    assert r.status_code == 200, r.text
+
+
+def test_strict_refuses_penalties(client, strict):
+    for field in ("presencePenalty", "frequencyPenalty", "presence_penalty"):
+        r = gen(client, FLASH_38, ask("hi", generationConfig={field: 0.5}))
+        assert refused(r) == "Penalty is not enabled for this model"
+    assert refused(gen(client, "gemini-2.5-pro", ask("hi", generationConfig={"frequencyPenalty": -1}))) == (
+        "Penalty is not enabled for this model")
+    # zero is not validated; Gemma is not known to refuse them
+    assert gen(client, FLASH_38, ask("hi", generationConfig={"presencePenalty": 0, "frequencyPenalty": 0.0})).status_code == 200
+    assert gen(client, "gemma-3-27b-it", ask("hi", generationConfig={"presencePenalty": 0.5})).status_code == 200
+
+
+def test_strict_refuses_logprobs(client, strict):
+    r = gen(client, FLASH_38, ask("hi", generationConfig={"responseLogprobs": True, "logprobs": 3}))
+    assert refused(r) == "Logprobs is not enabled for models/gemini-3.8-flash"
+    r = gen(client, "gemini-2.5-flash-lite", ask("hi", generationConfig={"responseLogprobs": True}))
+    assert refused(r) == "Logprobs is not enabled for models/gemini-2.5-flash-lite"
+    for alias in ("gemini-flash-latest", "gemini-2.5-pro"):
+        r = gen(client, alias, ask("hi", generationConfig={"responseLogprobs": True}))
+        assert refused(r) == "Logprobs is not enabled for this model"
+    assert gen(client, FLASH_38, ask("hi", generationConfig={"responseLogprobs": False})).status_code == 200
+
+
+COMBINATION = ("Please enable tool_config.include_server_side_tool_invocations to use Built-in tools with "
+               "Function calling.")
+
+
+@pytest.mark.parametrize("tools", [
+    [{"googleSearch": {}}, *WEATHER_TOOL],
+    [{"google_search": {}, "functionDeclarations": WEATHER_TOOL[0]["functionDeclarations"]}],
+    [{"codeExecution": {}}, *WEATHER_TOOL],
+    [{"urlContext": {}}, {"function_declarations": WEATHER_TOOL[0]["functionDeclarations"]}],
+])
+def test_strict_refuses_built_in_tools_beside_functions_without_the_flag(client, strict, tools):
+    assert refused(gen(client, FLASH_38, ask("hi", tools=tools))) == COMBINATION
+    flagged = ask("hi", tools=tools, toolConfig={"includeServerSideToolInvocations": True})
+    assert gen(client, FLASH_38, flagged).status_code == 200
+    assert refused(gen(client, FLASH_38, ask("hi", tools=tools, toolConfig={
+        "includeServerSideToolInvocations": False}))) == COMBINATION
+
+
+def test_strict_accepts_built_in_tools_or_functions_alone(client, strict):
+    assert gen(client, FLASH_38, ask("hi", tools=[{"googleSearch": {}}, {"urlContext": {}}])).status_code == 200
+    assert gen(client, FLASH_38, ask("hi", tools=WEATHER_TOOL)).status_code == 200
+
+
+COUNT = ("Please ensure that the number of function response parts is equal to the number of function "
+         "call parts of the function call turn.")
+
+
+PREFILL = "Requests ending with a model turn are not supported unless the last part is a function response."
+
+
+def test_strict_refuses_a_model_turn_prefill_on_the_newest_models(client, strict):
+    prefill = {"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "model", "parts": [{"text": "Sure,"}]}]}
+    for model in (FLASH_38, "gemini-3.7-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite", "gemini-flash-latest"):
+        assert refused(gen(client, model, prefill)) == PREFILL, model
+    for model in ("gemini-3.5-flash", "gemini-3.1-pro-preview", "gemini-2.5-flash-lite", "gemma-3-27b-it"):
+        assert gen(client, model, prefill).status_code == 200, model
+    single = {"contents": [{"role": "model", "parts": [{"text": "Sure,"}]}]}
+    assert refused(gen(client, "gemini-2.5-flash-lite", single)) == (
+        "Please ensure that single turn requests end with a user role or the role field is empty.")
+    assert gen(client, "gemini-2.5-flash-lite", {"contents": [{"parts": [{"text": "q"}]}]}).status_code == 200
+
+
+def test_strict_refuses_function_responses_that_do_not_match_the_calls(client, strict):
+    two_calls = ("model", [call(sig=SIG), call("get_time")])
+    assert refused(gen(client, FLASH_38, history(("user", [{"text": "q"}]), two_calls,
+                                                 ("user", [answer()])))) == COUNT
+    # a tool result that never came back, and a new question instead
+    assert refused(gen(client, "gemini-2.5-flash-lite", history(
+        ("user", [{"text": "q"}]), ("model", [call()]), ("user", [{"text": "never mind"}])))) == COUNT
+    assert gen(client, FLASH_38, history(("user", [{"text": "q"}]), two_calls,
+                                         ("user", [answer(), answer("get_time")]))).status_code == 200
+
+
+def signature_missing(name: str, position: int) -> str:
+    return ("Function call is missing a thought_signature in functionCall parts. This is required for tools "
+            "to work correctly, and missing thought_signature may lead to degraded model performance. "
+            f"Additional data, function call `default_api:{name}` , position {position}. Please refer to "
+            "https://ai.google.dev/gemini-api/docs/thought-signatures for more details.")
+
+
+def test_strict_refuses_an_unsigned_step_in_the_current_turn(client, strict):
+    unsigned = history(("user", [{"text": "q"}]), ("model", [call()]), ("user", [answer()]))
+    assert refused(gen(client, FLASH_38, unsigned)) == signature_missing("get_weather", 2)
+    assert refused(gen(client, "gemini-flash-latest", unsigned)) == signature_missing("get_weather", 2)
+    # the second step of the same turn (after a functionResponse-only user content)
+    two_steps = history(("user", [{"text": "q"}]), ("model", [call(sig=SIG)]), ("user", [answer()]),
+                        ("model", [{"text": "and the time"}, call("get_time")]), ("user", [answer("get_time")]))
+    assert refused(gen(client, FLASH_38, two_steps)) == signature_missing("get_time", 4)
+
+
+@pytest.mark.parametrize("model,body", [
+    (FLASH_38, history(("user", [{"text": "q"}]), ("model", [call(sig="skip_thought_signature_validator")]),
+                       ("user", [answer()]))),
+    (FLASH_38, history(("user", [{"text": "q"}]), ("model", [call(sig="context_engineering_is_the_way_to_go")]),
+                       ("user", [answer()]))),
+    # parallel calls: only the first is signed
+    (FLASH_38, history(("user", [{"text": "q"}]), ("model", [call(sig=SIG), call("get_time")]),
+                       ("user", [answer(), answer("get_time")]))),
+    # an earlier turn is not validated
+    (FLASH_38, history(("user", [{"text": "q"}]), ("model", [call()]), ("user", [answer()]),
+                       ("model", [{"text": "21 degrees"}]), ("user", [{"text": "thanks"}]))),
+    # Gemini 2.5 does not validate signatures; Gemini 3 image models do not either
+    ("gemini-2.5-flash-lite", history(("user", [{"text": "q"}]), ("model", [call()]), ("user", [answer()]))),
+    ("gemini-3-pro-image", history(("user", [{"text": "q"}]), ("model", [call()]), ("user", [answer()]))),
+])
+def test_strict_accepts_signed_steps_and_what_is_not_validated(client, strict, model, body):
+    r = gen(client, model, body)
+    assert r.status_code == 200, r.text
+
+
+def test_strict_refuses_interleaved_parallel_calls(client, strict):
+    interleaved = history(("user", [{"text": "q"}]), ("model", [call(sig=SIG)]), ("user", [answer()]),
+                          ("model", [call("get_time")]), ("user", [answer("get_time")]))
+    assert refused(gen(client, FLASH_38, interleaved)) == signature_missing("get_time", 4)
+    grouped = history(("user", [{"text": "q"}]), ("model", [call(sig=SIG), call("get_time")]),
+                      ("user", [answer(), answer("get_time")]))
+    assert gen(client, FLASH_38, grouped).status_code == 200
+
+
+def test_strict_accepts_its_own_function_call_sent_back(client, strict):
+    first = gen(client, FLASH_38, ask("please call get_weather and call get_time", tools=WEATHER_TOOL)).json()
+    parts = first["candidates"][0]["content"]["parts"]
+    assert parts[0]["thoughtSignature"] and "thoughtSignature" not in parts[1]
+    body = history(("user", [{"text": "please call get_weather and call get_time"}]), ("model", parts),
+                   ("user", [answer(), answer("get_time")]))
+    assert text_of(gen(client, FLASH_38, body).json()) == 'result: {"temp": 21}'
+
+
+def test_strict_rules_skip_scripted_responses(client, strict):
+    strict.script({"status": 200, "json": {"candidates": []}})
+    assert gen(client, FLASH_38, thinking(thinkingLevel="minimal")).json() == {"candidates": []}
+    assert refused(gen(client, FLASH_38, thinking(thinkingLevel="minimal"))) == MINIMAL_REFUSED
+
+
+def test_strict_is_a_constructor_default_that_reset_restores(fake_server):
+    fake = FakeGemini(strict=True)
+    fake.strict = False
+    fake.reset()
+    assert fake.strict is True
+    assert FakeGemini().strict is False
+    assert fake_server[0].strict is True          # the session's fake (tests/conftest.py)
+    r = httpx.post(fake_server[1] + "/_fake/strict", json={"strict": False})
+    assert r.json() == {"strict": False} and fake_server[0].strict is False
+    httpx.post(fake_server[1] + "/_fake/reset")
+    assert fake_server[0].strict is True
+
+
+def test_main_subprocess_strict():
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.gemini", "--port", "0", "--strict"],
+                            cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().strip().split()[-1]
+        r = httpx.post(base + "/v1beta/models/gemini-3.8-flash:generateContent", headers=KEY, timeout=10,
+                       json=thinking(thinkingLevel="minimal"))
+        assert r.status_code == 400 and r.json()["error"]["message"] == MINIMAL_REFUSED
+    finally:
+        proc.terminate()
+        proc.wait(10)

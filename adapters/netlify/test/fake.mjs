@@ -8,9 +8,10 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
-/** Start the fake, set the function's environment (`env` on top), load the handler and warm it. */
+/** Start the fake (strict: it refuses what real Gemini refuses), set the function's environment
+ * (`env` on top), load the handler and warm it. */
 export async function startGateway(env = {}) {
-  const fake = spawn(process.env.PYTHON ?? "python3", ["-m", "tests.fakes.gemini", "--port", "0"], {
+  const fake = spawn(process.env.PYTHON ?? "python3", ["-m", "tests.fakes.gemini", "--port", "0", "--strict"], {
     cwd: ROOT, stdio: ["ignore", "pipe", "inherit"],
   });
   const [line] = await once(createInterface({ input: fake.stdout }), "line");
