@@ -41,6 +41,7 @@ __all__ = [
     "body_too_large",
     "error_from_gemini",
     "internal_error",
+    "mask_keys",
     "upstream_not_json",
     "upstream_timeout",
     "upstream_unreachable",
@@ -240,6 +241,15 @@ def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None
     if cls is UpstreamError:
         return UpstreamError(f"Gemini error {status}: {message}")
     return cls(message)
+
+
+def mask_keys(body: bytes) -> bytes:
+    """Gemini's error body with any API key in it masked, for answers passed on as Gemini gave them
+    (the native API): a suspended key's 403 quotes the key ("Consumer 'api_key:AIza...'")."""
+    if b"AIza" not in body and b"api_key:" not in body:
+        return body
+    text = body.decode("utf-8", "replace")
+    return _KEY_IN_MESSAGE.sub(lambda m: f"{m.group(1)}<redacted>" if m.group(1) else "<redacted>", text).encode("utf-8")
 
 
 # The shells' own failures, worded once for the Python and the JavaScript shell alike.

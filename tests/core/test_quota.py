@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.errors import PermissionDeniedError, RateLimitError, error_from_gemini
+from core.errors import PermissionDeniedError, RateLimitError, error_from_gemini, mask_keys
 from core.quota import MAX_RETRY_DELAY, Quota, quota_from_error, retry_delay
 
 from .test_keys import REAL_429
@@ -100,3 +100,13 @@ def test_a_key_in_geminis_message_is_masked():
     assert fake not in json.dumps(error.to_dict())
     bare = error_from_gemini(400, json.dumps({"error": {"code": 400, "message": f"key {fake} is odd", "status": "INVALID_ARGUMENT"}}))
     assert fake not in bare.message and "<redacted>" in bare.message
+
+
+def test_a_key_in_a_body_passed_on_as_it_is_is_masked():
+    # The native API answers with Gemini's own body: in server-key mode it must not carry the server's key.
+    fake = "AIzaSyFAKEFAKEFAKEFAKEFAKEFAKEFAKE000000"
+    body = json.dumps({"error": {"code": 403, "message": f"Consumer 'api_key:{fake}' has been suspended.", "details": [
+        {"metadata": {"containerInfo": f"api_key:{fake}", "consumer": "projects/1"}}]}}).encode()
+    masked = mask_keys(body)
+    assert fake.encode() not in masked and json.loads(masked)["error"]["details"][0]["metadata"]["consumer"] == "projects/1"
+    assert mask_keys(b'{"ok": true}') == b'{"ok": true}'
