@@ -7,6 +7,7 @@ them (every Gemini since 2.0 Flash). What a table misses, core/fitting.py correc
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from .errors import InvalidRequestError
@@ -63,9 +64,10 @@ def generation_config_from_openai(
     thinking = thinking_config_from_openai(body, google, model, include_thoughts, preset=preset, default=default)
     if thinking:
         config["thinkingConfig"] = thinking
-    resolution = media_resolution(google)
-    if resolution:
-        config["mediaResolution"] = resolution
+    if google:
+        resolution = media_resolution(google)
+        if resolution:
+            config["mediaResolution"] = resolution
     return config
 
 
@@ -86,6 +88,14 @@ def media_resolution(google: Mapping[str, Any]) -> str | None:
 
 def fitted_config(config: dict[str, Any], model: str) -> dict[str, Any]:
     """`config` without what the model Google serves ignores or refuses (core/lineup.py)."""
+    dropped = _dropped(model)
+    if not dropped or dropped.isdisjoint(config):
+        return config
+    return {key: value for key, value in config.items() if key not in dropped}
+
+
+@lru_cache(maxsize=256)
+def _dropped(model: str) -> frozenset[str]:
     dropped: tuple[str, ...] = ()
     if not takes_sampling(model):
         dropped += _SAMPLING_FIELDS
@@ -93,9 +103,7 @@ def fitted_config(config: dict[str, Any], model: str) -> dict[str, Any]:
         dropped += _PENALTIES
     if not takes_logprobs(model):
         dropped += _LOGPROBS
-    if not any(field in config for field in dropped):
-        return config
-    return {key: value for key, value in config.items() if key not in dropped}
+    return frozenset(dropped)
 
 
 def _sampling(body: Mapping[str, Any], model: str) -> dict[str, Any]:

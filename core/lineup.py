@@ -123,6 +123,7 @@ _LEVELS = (
 _NO_SAMPLING = (("flash", (3, 6)), ("flash-lite", (3, 5)), ("pro", (4, 0)), ("other", (4, 0)))
 
 
+@lru_cache(maxsize=256)
 def served_model(model: str) -> str:
     """The model Google serves for `model`: a retired name's successor, a moving alias's target."""
     seen = 0
@@ -153,6 +154,7 @@ def generation(model: str) -> tuple[int, int] | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def _family(model: str) -> tuple[str, tuple[int, int]] | None:
     """("pro" | "flash" | "flash-lite" | "other", generation) of the model Google serves, or None."""
     served = served_model(model)
@@ -198,6 +200,7 @@ def thinking_levels(model: str) -> tuple[str, ...]:
     return levels
 
 
+@lru_cache(maxsize=256)
 def budget_range(model: str) -> tuple[int, int, bool]:
     """(lowest non-zero budget, highest budget, can thinking be turned off) for a Gemini 2.5 model.
 
@@ -213,6 +216,7 @@ def budget_range(model: str) -> tuple[int, int, bool]:
     return 128, 24576, True
 
 
+@lru_cache(maxsize=256)
 def takes_sampling(model: str) -> bool:
     """Whether `temperature`, `topP` and `topK` mean anything to the model [CL] [M36]."""
     family = _family(model)
@@ -222,6 +226,7 @@ def takes_sampling(model: str) -> bool:
     return not any(kind == row_kind and gen >= since for row_kind, since in _NO_SAMPLING)
 
 
+@lru_cache(maxsize=256)
 def takes_penalties(model: str) -> bool:
     """Whether presence and frequency penalties are accepted.
 
@@ -234,6 +239,7 @@ def takes_penalties(model: str) -> bool:
     return gen is None or gen < (2, 5)
 
 
+@lru_cache(maxsize=256)
 def takes_logprobs(model: str) -> bool:
     """Whether `responseLogprobs` is accepted: "Logprobs is not enabled for models/gemini-2.5-pro"
     (googleapis/python-genai#1921), for gemini-flash-latest (omeryasirkucuk/amx#55) and for 3.5 Flash
@@ -242,12 +248,14 @@ def takes_logprobs(model: str) -> bool:
     return gen is None or gen < (2, 5)
 
 
+@lru_cache(maxsize=256)
 def supports_json_schema(model: str) -> bool:
     """Whether to send `responseJsonSchema` / `parametersJsonSchema` rather than the OpenAPI subset."""
     gen = generation(served_model(model))
     return gen is not None and gen >= (2, 5)
 
 
+@lru_cache(maxsize=256)
 def per_part_media_resolution(model: str) -> bool:
     """Gemini 3 and later take `mediaResolution` on each media part
     (https://ai.google.dev/gemini-api/docs/generate-content/media-resolution: "Per part (Gemini 4 and
@@ -256,6 +264,7 @@ def per_part_media_resolution(model: str) -> bool:
     return gen is not None and gen >= (3, 0)
 
 
+@lru_cache(maxsize=256)
 def requires_thought_signatures(model: str) -> bool:
     """Gemini 3+ rejects a function call in the current turn that carries no thought signature."""
     gen = generation(served_model(model))

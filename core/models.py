@@ -58,6 +58,9 @@ class _Options(NamedTuple):
     effort: Effort | None = None
 
 
+_NONE = _Options()
+
+
 def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice:
     """Resolve an OpenAI `model` value: aliases, `:options`, `-search-preview`, retired names, the default."""
     name, options = _split(requested or settings.default_model, "model")
@@ -69,7 +72,7 @@ def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice
         name, options = name[: -len(_SEARCH_PREVIEW_SUFFIX)], _merge(options, _Options(search=True))
     if not _is_gemini(name):
         name, defaults = _split(settings.default_model, "DEFAULT_MODEL")
-        options = _merge(options, defaults)
+        options = _merge(options, defaults) if defaults is not _NONE else options
     return ModelChoice(_gemini_name(name, settings.default_model), options.search, options.effort)
 
 
@@ -114,7 +117,7 @@ def parse_effort(value: str, param: str) -> Effort:
 def _split(name: str, param: str) -> tuple[str, _Options]:
     """`gemini-3.8-flash:high:search` → ("gemini-3.8-flash", search=True, effort="high")."""
     if ":" not in name:
-        return name, _Options()
+        return name, _NONE
     base, *parts = name.split(":")
     search, effort = False, None
     for part in parts:
