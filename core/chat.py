@@ -10,11 +10,13 @@ from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
 from .generation import generation_config_from_openai
 from .messages import messages_to_gemini
-from .models import is_image_model, resolve_chat_model
+from .lineup import is_image_model
+from .models import resolve_chat_model
+from .thinking import google_thinking_paths
 from .tools import tool_config_from_openai, tools_from_openai
 from .upstream import UpstreamRequest, generate_request
 
-__all__ = ["ChatPlan", "chat_request_to_gemini", "google_extras", "safety_settings"]
+__all__ = ["ChatPlan", "chat_request_to_gemini", "explicit_paths", "google_extras", "safety_settings"]
 
 # The categories the Gemini API lets callers adjust (https://ai.google.dev/gemini-api/docs/safety-settings).
 # HARM_CATEGORY_CIVIC_INTEGRITY is deprecated and left out.
@@ -23,6 +25,12 @@ HARM_CATEGORIES = (
     "HARM_CATEGORY_HATE_SPEECH",
     "HARM_CATEGORY_SEXUALLY_EXPLICIT",
     "HARM_CATEGORY_DANGEROUS_CONTENT",
+)
+# `extra_body.google` keys → the Gemini body path each sets (thinking_config: google_thinking_paths).
+_GOOGLE_PATHS = (
+    (("safety_settings", "safetySettings"), "safetySettings"),
+    (("cached_content", "cachedContent"), "cachedContent"),
+    (("media_resolution",), "generationConfig.mediaResolution"),
 )
 # OpenAI service tiers that have a Gemini counterpart; "auto" and "default" send nothing.
 _SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
@@ -36,6 +44,9 @@ class ChatPlan(NamedTuple):
     stream: bool = False
     include_usage: bool = False
     n: int = 1
+    # Dotted paths in `body` the client set in Google's own terms (`extra_body.google`): a Gemini 400
+    # about one of them is the client's, never corrected (core/fitting.py).
+    explicit: frozenset[str] = frozenset()
 
     def upstream(self) -> list[UpstreamRequest]:
         return [generate_request(self.model, self.body, stream=self.stream)]
@@ -61,7 +72,9 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     safety = safety_settings(google, settings)
     if safety:
         gemini["safetySettings"] = safety
-    config = generation_config_from_openai(body, google, model.name, settings.include_thoughts)
+    config = generation_config_from_openai(
+        body, google, model.name, settings.include_thoughts, preset=model.effort, default=settings.default_reasoning_effort
+    )
     if is_image_model(model.name) and "responseModalities" not in (config or {}):
         config = {**(config or {}), "responseModalities": ["TEXT", "IMAGE"]}  # the pictures are the point
     if config:
@@ -78,7 +91,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return ChatPlan(model.name, gemini, stream, include_usage, n)
+    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google))
 
 
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,6 +104,17 @@ def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:
         merged.update(get_dict(extra, "google", "extra_body") or {})
     merged.update(get_dict(body, "google") or {})
     return merged
+
+
+def explicit_paths(google: Mapping[str, Any]) -> frozenset[str]:
+    """The Gemini body paths `extra_body.google` set: the client's own choices, never corrected."""
+    if not google:
+        return frozenset()
+    paths = set(google_thinking_paths(google))
+    for keys, path in _GOOGLE_PATHS:
+        if any(google.get(key) is not None for key in keys):
+            paths.add(path)
+    return frozenset(paths)
 
 
 def safety_settings(google: Mapping[str, Any], settings: Settings) -> list[dict[str, str]]:

@@ -17,7 +17,7 @@ from .candidates import (
     finish_reason,
     response_candidates,
 )
-from .chat import google_extras, safety_settings
+from .chat import explicit_paths, google_extras, safety_settings
 from .chat_response import check_gemini_response, response_model
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
@@ -47,6 +47,7 @@ class CompletionPlan(NamedTuple):
     include_usage: bool = False
     n: int = 1
     logprobs: bool = False
+    explicit: frozenset[str] = frozenset()  # body paths set in Google's terms (see ChatPlan.explicit)
 
     def upstream(self) -> list[UpstreamRequest]:
         return [
@@ -76,7 +77,9 @@ def completion_request_to_gemini(body: Mapping[str, Any], settings: Settings) ->
     safety = safety_settings(google, settings)
     if safety:
         gemini["safetySettings"] = safety
-    config = generation_config_from_openai(chat_like, google, model.name, include_thoughts=False)
+    config = generation_config_from_openai(
+        chat_like, google, model.name, include_thoughts=False, preset=model.effort, default=settings.default_reasoning_effort
+    )
     if config:
         gemini["generationConfig"] = config
     if model.search:
@@ -84,7 +87,7 @@ def completion_request_to_gemini(body: Mapping[str, Any], settings: Settings) ->
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return CompletionPlan(model.name, prompts, gemini, stream, include_usage, n, logprobs is not None)
+    return CompletionPlan(model.name, prompts, gemini, stream, include_usage, n, logprobs is not None, explicit_paths(google))
 
 
 def completion_response_from_gemini(

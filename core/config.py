@@ -7,6 +7,7 @@ Every invalid value raises `ConfigError` naming the variable.
 from __future__ import annotations
 
 import json
+import re
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
@@ -25,6 +26,10 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "off")
 # cached contents, tuned models, batches and operations too.
 NATIVE_SCOPES = ("models", "all")
 
+# Thinking efforts a setting or a model-name option may name (core/models.py EFFORTS), or a budget.
+_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+_NAME_OPTION = re.compile(r"search|none|minimal|low|medium|high|xhigh|\d{1,7}", re.IGNORECASE)
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -35,11 +40,14 @@ class Settings(NamedTuple):
     gemini_base_url: str = DEFAULT_BASE_URL
     api_keys: tuple[str, ...] = ()
     auth_tokens: tuple[str, ...] = ()
-    default_model: str = "gemini-flash-latest"
+    # Models Google serves on 2026-12-01 (core/lineup.py): the newest Flash for chat, the fast and
+    # cheap 3.5 Flash-Lite to listen, Nano Banana 2.1 to draw, 3.8 Flash TTS to speak.
+    default_model: str = "gemini-3.8-flash"
     default_embedding_model: str = "gemini-embedding-001"
     default_image_model: str = "gemini-nano-banana-2.1"
     default_speech_model: str = "gemini-3.8-flash-tts"
-    default_transcription_model: str = "gemini-flash-latest"
+    default_transcription_model: str = "gemini-3.5-flash-lite"
+    default_reasoning_effort: str | int | None = None  # for requests that name none
     model_aliases: Mapping[str, str] = MappingProxyType({})
     request_timeout: float = 300.0
     connect_timeout: float = 10.0
@@ -74,6 +82,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         default_image_model=_model(env, "DEFAULT_IMAGE_MODEL", defaults.default_image_model),
         default_speech_model=_model(env, "DEFAULT_SPEECH_MODEL", defaults.default_speech_model),
         default_transcription_model=_model(env, "DEFAULT_TRANSCRIPTION_MODEL", defaults.default_transcription_model),
+        default_reasoning_effort=_effort(env, "DEFAULT_REASONING_EFFORT"),
         model_aliases=MappingProxyType(_aliases(env, "MODEL_ALIASES")),
         request_timeout=_seconds(env, "REQUEST_TIMEOUT", defaults.request_timeout),
         connect_timeout=_seconds(env, "CONNECT_TIMEOUT", defaults.connect_timeout),
@@ -157,11 +166,33 @@ def _model(env: Mapping[str, str], name: str, default: str) -> str:
     value = _raw(env, name)
     if value is None:
         return default
-    return value[len("models/"):] if value.startswith("models/") else value
+    value = value[len("models/"):] if value.startswith("models/") else value
+    _check_options(name, value)
+    return value
+
+
+def _check_options(name: str, model: str) -> None:
+    """A model name's `:options` (core/models.py) must be search, an effort or a budget."""
+    for option in model.split(":")[1:]:
+        if not _NAME_OPTION.fullmatch(option.strip()):
+            raise ConfigError(name, f"{model!r}: option {option!r} is not search, one of {', '.join(_EFFORTS)} or a budget.")
+
+
+def _effort(env: Mapping[str, str], name: str) -> str | int | None:
+    """`none`…`xhigh`, or a thinking budget in tokens."""
+    value = _raw(env, name)
+    if value is None:
+        return None
+    value = value.lower()
+    if value in _EFFORTS:
+        return value
+    if value.isdigit() and int(value) <= 1_000_000:
+        return int(value)
+    raise ConfigError(name, f"must be one of {', '.join(_EFFORTS)} or a thinking budget in tokens, got {value!r}.")
 
 
 def _aliases(env: Mapping[str, str], name: str) -> dict[str, str]:
-    """`gpt-4o=gemini-2.5-pro,gpt-4o-mini=gemini-flash-latest`, or the same as a JSON object."""
+    """`gpt-4o=gemini-3.1-pro-preview,fast=gemini-3.8-flash:low`, or the same as a JSON object."""
     value = _raw(env, name)
     if value is None:
         return {}
@@ -172,7 +203,10 @@ def _aliases(env: Mapping[str, str], name: str) -> dict[str, str]:
             raise ConfigError(name, f"is not valid JSON ({exc}).") from None
         if not isinstance(parsed, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
             raise ConfigError(name, "must map model names to model names (strings).")
-        return {k.strip(): v.strip() for k, v in parsed.items()}
+        aliases = {k.strip(): v.strip() for k, v in parsed.items()}
+        for target in aliases.values():
+            _check_options(name, target)
+        return aliases
     aliases = {}
     for item in value.split(","):
         if not item.strip():
@@ -181,6 +215,7 @@ def _aliases(env: Mapping[str, str], name: str) -> dict[str, str]:
         if not sep or not alias.strip() or not target.strip():
             raise ConfigError(name, f"expected 'alias=model' pairs separated by commas, got {item.strip()!r}.")
         aliases[alias.strip()] = target.strip()
+        _check_options(name, target.strip())
     return aliases
 
 

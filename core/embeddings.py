@@ -1,8 +1,23 @@
-"""OpenAI `/embeddings` ↔ Gemini `batchEmbedContents`."""
+"""OpenAI `/embeddings` ↔ Gemini `batchEmbedContents`.
+
+* `dimensions` below the model's full size: Gemini truncates the vector (Matryoshka), and
+  gemini-embedding-001's truncated vectors are not unit length. Google's embeddings guide says
+  "The 3072 dimension embedding is normalized. [...] For other dimensions, including 768 and 1536,
+  you need to normalize the embeddings" (https://ai.google.dev/gemini-api/docs/embeddings#quality-for-smaller-dimensions).
+  OpenAI clients assume unit vectors (cosine = dot product), so the gateway normalises them.
+  gemini-embedding-2's are already unit length; normalising again changes nothing.
+* gemini-embedding-2 takes no `taskType` ("You cannot use the task_type field to specify an
+  embedding task for the gemini-embedding-2 model. Instead, include the task as an instruction in
+  your prompt"), so a `task_type` becomes Google's documented prefix on each input. Its inputs may
+  hold 8,192 tokens (longer ones are silently truncated by Gemini); 128–3072 dimensions, 3072 by
+  default (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/embeddings/get-multimodal-embeddings,
+  https://ai.google.dev/gemini-api/docs/models/gemini-embedding-2).
+"""
 
 from __future__ import annotations
 
 import base64
+import math
 import struct
 from typing import Any, Mapping, NamedTuple
 
@@ -23,6 +38,23 @@ TASK_TYPES = (
     "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION", "CLUSTERING",
     "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY",
 )
+# gemini-embedding-2's task instructions, per task type (the Agent Platform page above: queries
+# "task: <task> | query: {content}", documents "title: {title} | text: {content}", "title: none"
+# when there is no title).
+TASK_PREFIXES = {
+    "RETRIEVAL_QUERY": "task: search result | query: ",
+    "RETRIEVAL_DOCUMENT": "title: none | text: ",
+    "SEMANTIC_SIMILARITY": "task: sentence similarity | query: ",
+    "CLASSIFICATION": "task: classification | query: ",
+    "CLUSTERING": "task: clustering | query: ",
+    "QUESTION_ANSWERING": "task: question answering | query: ",
+    "FACT_VERIFICATION": "task: fact checking | query: ",
+    "CODE_RETRIEVAL_QUERY": "task: code retrieval | query: ",
+}
+# Full output sizes: "Flexible, supports: 128 - 3072" for both models, 3072 by default (model pages).
+# Only the top is checked: a vector cannot be cut to more than it has.
+FULL_DIMENSIONS = {"gemini-embedding-001": 3072, "gemini-embedding-2": 3072}
+_PREFIXED = ("gemini-embedding-2",)  # the models that take task instructions instead of taskType
 
 
 class EmbeddingsPlan(NamedTuple):
@@ -42,8 +74,11 @@ class EmbeddingsPlan(NamedTuple):
         ]
 
     def request_for(self, text: str) -> dict[str, Any]:
+        prefixed = self.model.startswith(_PREFIXED)
+        if prefixed and self.task_type:
+            text = TASK_PREFIXES[self.task_type] + text
         request: dict[str, Any] = {"model": f"models/{self.model}", "content": {"parts": [{"text": text}]}}
-        if self.task_type:
+        if self.task_type and not prefixed:
             request["taskType"] = self.task_type
         if self.dimensions:
             request["outputDimensionality"] = self.dimensions
@@ -56,6 +91,8 @@ def embeddings_request_to_gemini(body: Mapping[str, Any], settings: Settings) ->
     model = resolve_embedding_model(requested, settings)
     inputs = _inputs(body.get("input"))
     dimensions = get_int(body, "dimensions", minimum=1)
+    if dimensions is not None:
+        _check_dimensions(dimensions, model)
     encoding = get_str(body, "encoding_format") or "float"
     if encoding not in ("float", "base64"):
         raise InvalidRequestError(
@@ -84,7 +121,7 @@ def embeddings_response_from_gemini(responses: list[Any], plan: EmbeddingsPlan) 
     return {
         "object": "list",
         "data": [
-            {"object": "embedding", "index": index, "embedding": _encode(values, plan.encoding_format)}
+            {"object": "embedding", "index": index, "embedding": _encode(_unit(values) if plan.dimensions else values, plan.encoding_format)}
             for index, values in enumerate(vectors)
         ],
         "model": plan.requested_model,
@@ -128,6 +165,25 @@ def _task_type(body: Mapping[str, Any]) -> str | None:
             f"'task_type' must be one of {', '.join(TASK_TYPES)}; got {task_type!r}.", param="task_type", code="invalid_value"
         )
     return task_type
+
+
+def _check_dimensions(dimensions: int, model: str) -> None:
+    for name, full in FULL_DIMENSIONS.items():
+        if (model == name or model.startswith(name + "-")) and dimensions > full:
+            raise InvalidRequestError(
+                f"'dimensions' must be at most {full} for {name} (128 to {full} are supported), got {dimensions}.",
+                param="dimensions", code="invalid_value")
+
+
+def _unit(values: list[Any]) -> list[Any]:
+    """`values` scaled to unit length (a zero vector stays as it is)."""
+    try:
+        norm = math.sqrt(math.fsum(value * value for value in values))
+    except TypeError:
+        raise UpstreamError("Gemini returned an embedding with non-numeric values.") from None
+    if not norm or not math.isfinite(norm):
+        return values
+    return [value / norm for value in values]
 
 
 def _encode(values: list[float], encoding_format: str) -> list[float] | str:

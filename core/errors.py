@@ -15,10 +15,10 @@
     └── ConfigError                   500 server_error            (the deployment's settings are wrong)
 
 `error_from_gemini` turns a Gemini error body (the `google.rpc.Status` envelope) into one of
-these, by table, keeping Gemini's own message; `transport_error` does the same for a shell's
-failure to reach Gemini at all, named by kind (the shells translate their own exceptions into
-`TRANSPORT_KINDS`). `envelope(error, dialect)` renders an error for the client's API: OpenAI's,
-or Google's for Gemini's own (native) routes.
+these, by table, keeping Gemini's own message (with any API key in it masked); `transport_error`
+does the same for a shell's failure to reach Gemini at all, named by kind (the shells translate
+their own exceptions into `TRANSPORT_KINDS`). `envelope(error, dialect)` renders an error for the
+client's API: OpenAI's, or Google's for Gemini's own (native) routes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from .quota import Quota, quota_from_error, retry_delay
 
 __all__ = [
     "AuthenticationError",
@@ -135,9 +137,13 @@ class RateLimitError(GatewayError):
     type = "rate_limit_error"
     default_code = "rate_limit_exceeded"
 
-    def __init__(self, message: str, *, retry_after: float | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, code: str | None = None, quota: Quota | None = None
+    ) -> None:
         super().__init__(message, code=code)
-        self.retry_after = retry_after
+        # Only a finite, non-negative wait is one (an upstream "NaNs" must not reach a header).
+        self.retry_after = retry_after if retry_after is not None and 0 <= retry_after < float("inf") else None
+        self.quota = quota  # the quota Gemini named (core/quota.py), for the key pool and the log
 
     def headers(self) -> list[tuple[str, str]]:
         if self.retry_after is None:
@@ -216,7 +222,9 @@ _BY_HTTP_STATUS: dict[int, type[GatewayError]] = {
 # key with 400 INVALID_ARGUMENT, which must still reach the client as a 401.
 _BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED", "API_KEY_HTTP_REFERRER_BLOCKED"})
 
-_RETRY_IN = re.compile(r"retry in ([0-9]+(?:\.[0-9]+)?)\s*s", re.IGNORECASE)
+# A key inside Gemini's own message ("Permission denied: Consumer 'api_key:AIza...' has been
+# suspended.", continuedev/continue#10902) must not reach a client or a log line.
+_KEY_IN_MESSAGE = re.compile(r"(api_key:)[^\s'\"]+|AIza[0-9A-Za-z_\-]{20,}")
 
 
 def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None = None) -> GatewayError:
@@ -236,7 +244,8 @@ def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None
         cls = UpstreamError if status >= 500 else InvalidRequestError
 
     if cls is RateLimitError:
-        return RateLimitError(message, retry_after=_retry_delay(error, message))
+        details = _details(error)
+        return RateLimitError(message, retry_after=retry_delay(details, message), quota=quota_from_error(details))
     if cls is NotFoundError and model:
         return NotFoundError(
             f"The model '{model}' does not exist or does not support this method (Gemini: {message}). "
@@ -335,21 +344,8 @@ def _details(error: dict[str, Any]) -> list[dict[str, Any]]:
 def _message(error: dict[str, Any], status: int) -> str:
     message = error.get("message")
     if isinstance(message, str) and message:
-        return message
+        return _KEY_IN_MESSAGE.sub(lambda m: f"{m.group(1)}[redacted]" if m.group(1) else "[redacted]", message)
     return f"Gemini answered HTTP {status}"
-
-
-def _retry_delay(error: dict[str, Any], message: str) -> float | None:
-    """Seconds to wait, from `google.rpc.RetryInfo` (e.g. `"37s"`) or the message's "retry in 29.05s"."""
-    for detail in _details(error):
-        delay = detail.get("retryDelay")
-        if isinstance(delay, str) and delay.endswith("s"):
-            try:
-                return float(delay[:-1])
-            except ValueError:
-                pass
-    match = _RETRY_IN.search(message)
-    return float(match.group(1)) if match else None
 
 
 def _snippet(text: str, limit: int = 200) -> str:

@@ -1,16 +1,23 @@
-"""OpenAI sampling, length, output-format and thinking parameters → Gemini `generationConfig`."""
+"""OpenAI sampling, length, output-format and thinking parameters → Gemini `generationConfig`.
+
+Each parameter is fitted to the model Google serves (core/lineup.py): sampling is left out where
+Gemini ignores it (3.6 Flash, 3.5 Flash-Lite and later), penalties and logprobs where Gemini refuses
+them (every Gemini since 2.0 Flash). What a table misses, core/fitting.py corrects from Gemini's 400.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_number, get_str
-from .models import supports_json_schema
+from .lineup import supports_json_schema, takes_logprobs, takes_penalties, takes_sampling
+from .models import Effort
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 from .thinking import thinking_config_from_openai
 
-__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "generation_config_from_openai"]
+__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "MEDIA_RESOLUTIONS", "fitted_config", "generation_config_from_openai", "media_resolution"]
 
 MAX_CANDIDATES = 8  # candidateCount range on current Gemini models
 MAX_STOP_SEQUENCES = 5  # GenerationConfig.stopSequences: "up to 5 character sequences"
@@ -25,6 +32,14 @@ _SAMPLING = (
     ("frequency_penalty", "frequencyPenalty", dict(minimum=-2, maximum=2)),
 )
 _PENALTIES = ("presencePenalty", "frequencyPenalty")
+_SAMPLING_FIELDS = ("temperature", "topP", "topK")
+_LOGPROBS = ("responseLogprobs", "logprobs")
+# `extra_body.google.media_resolution` → generationConfig.mediaResolution (types.MediaResolution).
+MEDIA_RESOLUTIONS = {
+    "low": "MEDIA_RESOLUTION_LOW", "medium": "MEDIA_RESOLUTION_MEDIUM", "high": "MEDIA_RESOLUTION_HIGH",
+    "media_resolution_low": "MEDIA_RESOLUTION_LOW", "media_resolution_medium": "MEDIA_RESOLUTION_MEDIUM",
+    "media_resolution_high": "MEDIA_RESOLUTION_HIGH",
+}
 # Every parameter read below: most requests carry none, and skipping the reads is measurable.
 _PARAMS = frozenset({
     "temperature", "top_p", "presence_penalty", "frequency_penalty", "top_k", "max_completion_tokens",
@@ -33,14 +48,62 @@ _PARAMS = frozenset({
 
 
 def generation_config_from_openai(
-    body: Mapping[str, Any], google: Mapping[str, Any], model: str, include_thoughts: bool
+    body: Mapping[str, Any],
+    google: Mapping[str, Any],
+    model: str,
+    include_thoughts: bool,
+    *,
+    preset: Effort | None = None,
+    default: Effort | None = None,
 ) -> dict[str, Any]:
-    """The `generationConfig` for a chat (or legacy completion) request."""
-    config: dict[str, Any] = _sampling(body, model) if not _PARAMS.isdisjoint(body) else {}
-    thinking = thinking_config_from_openai(body, google, model, include_thoughts)
+    """The `generationConfig` for a chat (or legacy completion) request.
+
+    `preset`: a thinking effort from the model name; `default`: DEFAULT_REASONING_EFFORT.
+    """
+    config: dict[str, Any] = fitted_config(_sampling(body, model), model) if not _PARAMS.isdisjoint(body) else {}
+    thinking = thinking_config_from_openai(body, google, model, include_thoughts, preset=preset, default=default)
     if thinking:
         config["thinkingConfig"] = thinking
+    if google:
+        resolution = media_resolution(google)
+        if resolution:
+            config["mediaResolution"] = resolution
     return config
+
+
+def media_resolution(google: Mapping[str, Any]) -> str | None:
+    """`extra_body.google.media_resolution` (`low`/`medium`/`high` or Gemini's enum name), or None."""
+    value = get_str(google, "media_resolution", "extra_body.google")
+    if value is None:
+        return None
+    resolution = MEDIA_RESOLUTIONS.get(value.lower())
+    if resolution is None:
+        raise InvalidRequestError(
+            f"'extra_body.google.media_resolution' must be low, medium or high; got {value[:40]!r}.",
+            param="extra_body.google.media_resolution",
+            code="invalid_value",
+        )
+    return resolution
+
+
+def fitted_config(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """`config` without what the model Google serves ignores or refuses (core/lineup.py)."""
+    dropped = _dropped(model)
+    if not dropped or dropped.isdisjoint(config):
+        return config
+    return {key: value for key, value in config.items() if key not in dropped}
+
+
+@lru_cache(maxsize=256)
+def _dropped(model: str) -> frozenset[str]:
+    dropped: tuple[str, ...] = ()
+    if not takes_sampling(model):
+        dropped += _SAMPLING_FIELDS
+    if not takes_penalties(model):
+        dropped += _PENALTIES
+    if not takes_logprobs(model):
+        dropped += _LOGPROBS
+    return frozenset(dropped)
 
 
 def _sampling(body: Mapping[str, Any], model: str) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from .config import Settings
 from .errors import GatewayError, InvalidRequestError, UpstreamError
 from .fields import get_int, get_str, require_dict
 from .forms import Form, form_files, form_text, upload_type
-from .models import is_image_model, resolve_model
+from .lineup import is_image_model
+from .models import resolve_model
 from .upstream import UpstreamRequest, generate_request
 from .usage import add_usage, usage_from_gemini
 

@@ -3,6 +3,11 @@
 The gateway never downloads anything a client names: a `data:` URI is decoded into `inlineData`,
 and an http(s) URL becomes `fileData`, which Gemini fetches itself
 (https://ai.google.dev/gemini-api/docs/file-input-methods). No request forgery through us.
+
+An image's `detail` (`low`/`high`/`auto`) becomes the part's own `mediaResolution` on Gemini 3
+and later, the only models that take it per part: `{"mediaResolution": {"level":
+"MEDIA_RESOLUTION_HIGH"}}` beside `inlineData`/`fileData` (python-genai types.PartMediaResolution;
+https://ai.google.dev/gemini-api/docs/generate-content/media-resolution). `auto` sends nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from .errors import InvalidRequestError
 from .fields import get_dict, get_str, join_param, require_dict
 
-__all__ = ["content_to_parts", "data_uri_to_part", "url_to_part"]
+__all__ = ["DETAIL_RESOLUTIONS", "content_to_parts", "data_uri_to_part", "url_to_part"]
+
+# OpenAI image `detail` → Gemini's per-part resolution level; `auto` is Gemini's own default.
+DETAIL_RESOLUTIONS = {"low": "MEDIA_RESOLUTION_LOW", "high": "MEDIA_RESOLUTION_HIGH", "auto": None}
 
 # Where a file's type is not said, the extension of its URL usually does (Gemini's supported types).
 _MIME_BY_EXTENSION = {
@@ -32,11 +40,12 @@ _FILES_URI = "https://generativelanguage.googleapis.com/v1beta/"
 
 
 def content_to_parts(
-    content: Any, param: str, *, allow_refusal: bool = False, text_only: bool = False
+    content: Any, param: str, *, allow_refusal: bool = False, text_only: bool = False, detail: bool = False
 ) -> list[dict[str, Any]]:
     """A message `content` (string, array of parts, or null) as Gemini parts.
 
-    `text_only` is for system, developer and tool messages, which carry text parts only.
+    `text_only` is for system, developer and tool messages, which carry text parts only; `detail`
+    says the model takes a per-part `mediaResolution` for an image's `detail`.
     """
     if content is None:
         return []
@@ -48,13 +57,13 @@ def content_to_parts(
     parts = []
     for index, item in enumerate(content):
         item_param = join_param(param, index)
-        part = _part(require_dict(item, item_param), item_param, allow_refusal, text_only)
+        part = _part(require_dict(item, item_param), item_param, allow_refusal, text_only, detail)
         if part is not None:
             parts.append(part)
     return parts
 
 
-def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool) -> dict[str, Any] | None:
+def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool, detail: bool) -> dict[str, Any] | None:
     kind = get_str(item, "type", param, required=True)
     if kind == "text":
         text = get_str(item, "text", param, required=True)
@@ -69,7 +78,9 @@ def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool
         image = item.get("image_url")
         # Some clients send the URL string directly instead of {"url": ...}.
         url = image if isinstance(image, str) else get_str(require_dict(image, f"{param}.image_url"), "url", f"{param}.image_url", required=True)
-        return _url_or_data(url, f"{param}.image_url.url")
+        part = _url_or_data(url, f"{param}.image_url.url")
+        level = _resolution(image, f"{param}.image_url") if isinstance(image, dict) else None
+        return {**part, "mediaResolution": {"level": level}} if level and detail else part
     if kind == "input_audio":
         audio = get_dict(item, "input_audio", param) or {}
         data = get_str(audio, "data", f"{param}.input_audio", required=True)
@@ -85,6 +96,18 @@ def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool
         param=f"{param}.type",
         code="invalid_value",
     )
+
+
+def _resolution(image: dict[str, Any], param: str) -> str | None:
+    """The Gemini resolution level for an image's `detail`, checked even where it is not sent."""
+    value = get_str(image, "detail", param)
+    if value is None:
+        return None
+    if value.lower() not in DETAIL_RESOLUTIONS:
+        raise InvalidRequestError(
+            f"'{param}.detail' must be low, high or auto; got {value[:20]!r}.", param=f"{param}.detail", code="invalid_value"
+        )
+    return DETAIL_RESOLUTIONS[value.lower()]
 
 
 def _url_or_data(url: str, param: str) -> dict[str, Any]:

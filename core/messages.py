@@ -16,7 +16,7 @@ from . import media
 from .errors import InvalidRequestError
 from .fields import get_dict, get_list, get_str, join_param, require_dict
 from .jsontext import loads_client_json
-from .models import generation, requires_thought_signatures
+from .lineup import generation, per_part_media_resolution, requires_thought_signatures
 from .signatures import DUMMY_SIGNATURE, signature_from_extra, split_tool_call_id
 
 __all__ = ["messages_to_gemini"]
@@ -35,7 +35,7 @@ def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] 
     """(systemInstruction or None, contents) for the chat `messages` of a request to `model`."""
     if not messages:
         raise InvalidRequestError("'messages' must contain at least one message.", param="messages", code="invalid_value")
-    converter = _Converter(keep_signatures=generation(model) is not None)
+    converter = _Converter(keep_signatures=generation(model) is not None, detail=per_part_media_resolution(model))
     for index, message in enumerate(messages):
         converter.add(require_dict(message, f"messages[{index}]"), index)
     contents = converter.finish()
@@ -46,8 +46,9 @@ def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] 
 
 
 class _Converter:
-    def __init__(self, *, keep_signatures: bool) -> None:
+    def __init__(self, *, keep_signatures: bool, detail: bool = False) -> None:
         self.keep_signatures = keep_signatures
+        self.detail = detail
         self.system_parts: list[dict[str, Any]] = []
         self.contents: list[dict[str, Any]] = []
         self.calls: dict[str, _Call] = {}
@@ -60,7 +61,7 @@ class _Converter:
             self.system_parts.extend(_text_parts(message, prefix))
         elif role == "user":
             self._flush_answers()
-            parts = media.content_to_parts(_required_content(message, prefix), join_param(prefix, "content"))
+            parts = media.content_to_parts(_required_content(message, prefix), join_param(prefix, "content"), detail=self.detail)
             if not parts:
                 raise InvalidRequestError(
                     f"'{prefix}.content' is empty; a user message needs text or media.",

@@ -1,66 +1,79 @@
-"""Model names: which Gemini model a request means, and what that model family can do.
+"""Model names: which Gemini model a request means, and what the name asks for besides.
 
-Capabilities are read from the name (`gemini-2.5-pro`, `gemini-3-flash-preview`, `gemini-flash-latest`)
-rather than from a list of models, which goes stale every few weeks.
+A chat model name may carry options after colons, for clients that can only type a name
+(translation plugins, chat apps without a reasoning setting):
+
+    gemini-3.8-flash:high            thinking effort: none, minimal, low, medium, high or xhigh
+    gemini-2.5-flash-lite:2048       a thinking budget in tokens
+    gemini-3.8-flash:low:search      ... with Google Search grounding (options in any order)
+
+`MODEL_ALIASES` targets take the same options (`fast=gemini-3.8-flash:low`). A retired name is
+sent as the model Google serves in its place (core/lineup.py `RETIRED`).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import re
-from functools import lru_cache
+from typing import NamedTuple, Union
 
 from .config import Settings
 from .errors import InvalidRequestError
+from .lineup import successor
 
 __all__ = [
+    "EFFORTS",
+    "Effort",
     "ModelChoice",
-    "budget_range",
-    "generation",
-    "is_image_model",
-    "requires_thought_signatures",
+    "parse_effort",
     "resolve_chat_model",
     "resolve_embedding_model",
     "resolve_model",
-    "supports_json_schema",
-    "thinking_levels",
-    "thinking_style",
+    "validate_model_id",
 ]
+
+# OpenAI's reasoning_effort values; xhigh (GPT-5.x) is accepted and means high.
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+# A thinking effort by name, or a budget in tokens.
+Effort = Union[str, int]
 
 # Names Gemini serves, passed through as given; any other name (gpt-4o, ...) uses the default.
 _GEMINI_FAMILIES = ("gemini-", "gemma-", "learnlm-")
-_SEARCH_SUFFIX = ":search"
+_SEARCH = "search"
 _SEARCH_PREVIEW_SUFFIX = "-search-preview"
+_MAX_BUDGET = 1_000_000
 # A model id becomes part of the upstream URL path, so it may hold nothing that changes the path.
 _VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_VERSION = re.compile(r"gemini-(\d+)(?:\.(\d+))?-")
-# `gemini-flash-latest`, `gemini-pro-latest`: Google's moving aliases point at the newest generation.
-_LATEST = (99, 0)
-# Variants that reject thinkingConfig ("Thinking is not enabled for models/...").
-_NO_THINKING = ("-image", "-tts", "-audio", "live", "embedding", "-robotics")
 
 
 class ModelChoice(NamedTuple):
-    """The Gemini model a chat request resolved to, and whether Google Search grounding was asked for."""
+    """The Gemini model a chat request resolved to, and what its name asked for besides."""
 
     name: str
     search: bool = False
+    effort: Effort | None = None  # from the name (`:high`, `:2048`): wins over the request's parameters
+
+
+class _Options(NamedTuple):
+    search: bool = False
+    effort: Effort | None = None
+
+
+_NONE = _Options()
 
 
 def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice:
-    """Resolve an OpenAI `model` value: aliases, `:search`, `-search-preview`, the default model."""
-    name = requested or settings.default_model
-    search = False
-    if name.endswith(_SEARCH_SUFFIX):
-        name, search = name[: -len(_SEARCH_SUFFIX)], True
+    """Resolve an OpenAI `model` value: aliases, `:options`, `-search-preview`, retired names, the default."""
+    name, options = _split(requested or settings.default_model, "model")
     if name in settings.model_aliases:
-        name = settings.model_aliases[name]
-        if name.endswith(_SEARCH_SUFFIX):
-            name, search = name[: -len(_SEARCH_SUFFIX)], True
+        name, aliased = _split(settings.model_aliases[name], "MODEL_ALIASES")
+        options = _merge(options, aliased)  # the client's own options win over the alias's
     if name.endswith(_SEARCH_PREVIEW_SUFFIX):
         # OpenAI's search models (gpt-4o-search-preview) always search; so do ours.
-        name, search = name[: -len(_SEARCH_PREVIEW_SUFFIX)], True
-    return ModelChoice(_gemini_name(name, settings.default_model), search)
+        name, options = name[: -len(_SEARCH_PREVIEW_SUFFIX)], _merge(options, _Options(search=True))
+    if not _is_gemini(name):
+        name, defaults = _split(settings.default_model, "DEFAULT_MODEL")
+        options = _merge(options, defaults) if defaults is not _NONE else options
+    return ModelChoice(_gemini_name(name, settings.default_model), options.search, options.effort)
 
 
 def resolve_embedding_model(requested: str | None, settings: Settings) -> str:
@@ -87,72 +100,48 @@ def validate_model_id(name: str, param: str = "model") -> str:
     return name
 
 
+def parse_effort(value: str, param: str) -> Effort:
+    """An effort name (`high`) or a thinking budget (`2048`), as a model-name option or a setting."""
+    value = value.strip().lower()
+    if value in EFFORTS:
+        return value
+    if value.isdigit() and int(value) <= _MAX_BUDGET:
+        return int(value)
+    raise InvalidRequestError(
+        f"{param!r} option {value[:40]!r} is not one of search, {', '.join(EFFORTS)} or a thinking budget in tokens.",
+        param="model",
+        code="invalid_value",
+    )
+
+
+def _split(name: str, param: str) -> tuple[str, _Options]:
+    """`gemini-3.8-flash:high:search` → ("gemini-3.8-flash", search=True, effort="high")."""
+    if ":" not in name:
+        return name, _NONE
+    base, *parts = name.split(":")
+    search, effort = False, None
+    for part in parts:
+        if part.strip().lower() == _SEARCH:
+            search = True
+            continue
+        if effort is not None:
+            raise InvalidRequestError(
+                f"{param!r} {name[:80]!r} names more than one thinking effort or budget.", param="model", code="invalid_value"
+            )
+        effort = parse_effort(part, param)
+    return base, _Options(search, effort)
+
+
+def _merge(first: _Options, second: _Options) -> _Options:
+    return _Options(first.search or second.search, first.effort if first.effort is not None else second.effort)
+
+
+def _is_gemini(name: str) -> bool:
+    return name.startswith("models/") or name.startswith(_GEMINI_FAMILIES)
+
+
 def _gemini_name(name: str, default: str) -> str:
-    if not name.startswith("models/") and not name.startswith(_GEMINI_FAMILIES):
+    if not _is_gemini(name):
         name = default
-    return validate_model_id(name)
-
-
-@lru_cache(maxsize=256)
-def generation(model: str) -> tuple[int, int] | None:
-    """(major, minor) of a Gemini model, `(99, 0)` for `-latest` aliases, `None` when unknown."""
-    match = _VERSION.match(model)
-    if match:
-        return int(match.group(1)), int(match.group(2) or 0)
-    if model.startswith("gemini-") and model.endswith("-latest"):
-        return _LATEST
-    return None
-
-
-def is_image_model(model: str) -> bool:
-    """Gemini's image-output models (`gemini-3-pro-image`, `gemini-nano-banana-2.1`): their names say so."""
-    return "-image" in model or "nano-banana" in model
-
-
-@lru_cache(maxsize=256)
-def thinking_style(model: str) -> str | None:
-    """`"level"` (Gemini 3+: thinkingLevel), `"budget"` (Gemini 2.5: thinkingBudget) or `None`."""
-    gen = generation(model)
-    if gen is None or any(marker in model for marker in _NO_THINKING):
-        return None
-    if gen >= (3, 0):
-        return "level"
-    if gen >= (2, 5):
-        return "budget"
-    return None
-
-
-def thinking_levels(model: str) -> tuple[str, ...]:
-    """The thinkingLevel values a Gemini 3+ model accepts, lowest first.
-
-    https://ai.google.dev/gemini-api/docs/thinking#thinking-levels: Gemini 3 Pro took only low and
-    high; later Pro models add medium; Flash and Flash-Lite models take all four.
-    """
-    if "-pro" in model:
-        return ("low", "high") if generation(model) == (3, 0) else ("low", "medium", "high")
-    return ("minimal", "low", "medium", "high")
-
-
-def budget_range(model: str) -> tuple[int, int, bool]:
-    """(lowest non-zero budget, highest budget, can thinking be turned off) for a Gemini 2.5 model.
-
-    https://ai.google.dev/gemini-api/docs/thinking#set-budget: Pro 128–32768 and always thinks;
-    Flash 0–24576; Flash-Lite 512–24576 or 0.
-    """
-    if "flash-lite" in model:
-        return 512, 24576, True
-    if "-pro" in model:
-        return 128, 32768, False
-    return 128, 24576, True
-
-
-def supports_json_schema(model: str) -> bool:
-    """Whether to send `responseJsonSchema` / `parametersJsonSchema` rather than the OpenAPI subset."""
-    gen = generation(model)
-    return gen is not None and gen >= (2, 5)
-
-
-def requires_thought_signatures(model: str) -> bool:
-    """Gemini 3+ rejects a function call in the current turn that carries no thought signature."""
-    gen = generation(model)
-    return gen is not None and gen >= (3, 0)
+    name = validate_model_id(name)
+    return successor(name) or name

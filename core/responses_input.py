@@ -180,7 +180,11 @@ class _Converter:
                 url = get_str(part, key, param)
                 if url:
                     self.aliases[f"{chat_prefix}.image_url.url"] = f"{param}.{key}"
-                    return {"type": "image_url", "image_url": {"url": url}}
+                    image: dict[str, Any] = {"url": url}
+                    if part.get("detail") is not None:
+                        self.aliases[f"{chat_prefix}.image_url.detail"] = f"{param}.detail"
+                        image["detail"] = part["detail"]
+                    return {"type": "image_url", "image_url": image}
             raise InvalidRequestError(
                 f"'{param}' needs an 'image_url' (an http(s) URL or a data: URI).", param=f"{param}.image_url",
                 code="missing_required_parameter",

@@ -23,7 +23,8 @@ from .chat_response import check_gemini_response
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
 from .fields import get_number, get_str, require_dict
-from .models import generation, resolve_model
+from .lineup import generation
+from .models import resolve_model
 from .payload import CONTENT_TYPES, Audio
 from .upstream import UpstreamRequest, generate_request
 from .usage import usage_from_gemini

@@ -1,12 +1,16 @@
-"""Thinking: OpenAI `reasoning_effort` (and friends) → Gemini `thinkingConfig`.
+"""Thinking: OpenAI `reasoning_effort` (and friends) → Gemini `thinkingConfig`, fitted to the model.
 
 Precedence, most specific first:
-1. `extra_body.google.thinking_config` — Google's own OpenAI-endpoint extension, passed as given.
-2. `reasoning_effort` (`none|minimal|low|medium|high`, or OpenRouter's `reasoning.effort`).
-3. A token budget: Anthropic-style `thinking.budget_tokens` or OpenRouter's `reasoning.max_tokens`.
+1. `extra_body.google.thinking_config` — Google's own OpenAI-endpoint extension, passed as given
+   (the client's explicit choice: never fitted, never corrected).
+2. An effort or budget in the model name (`gemini-3.8-flash:high`, core/models.py).
+3. `reasoning_effort` (`none|minimal|low|medium|high|xhigh`, or OpenRouter's `reasoning.effort`),
+   or a token budget: Anthropic-style `thinking.budget_tokens`, OpenRouter's `reasoning.max_tokens`.
+4. `DEFAULT_REASONING_EFFORT`, when the request says nothing.
 
-Gemini 3+ gets `thinkingLevel`, Gemini 2.5 `thinkingBudget` — never both. Thought summaries
-(`includeThoughts`) are requested whenever the model thinks, unless the deployment turns them off.
+Gemini 3+ gets `thinkingLevel`, Gemini 2.5 `thinkingBudget` — never both, each fitted to what the
+model Google serves takes (core/lineup.py). Thought summaries (`includeThoughts`) are requested
+whenever the model thinks, unless the deployment turns them off or the effort is `none`.
 """
 
 from __future__ import annotations
@@ -15,25 +19,41 @@ from typing import Any, Mapping
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_str
-from .models import budget_range, thinking_levels, thinking_style
+from .lineup import budget_range, thinking_levels, thinking_style
+from .models import EFFORTS, Effort
 
-__all__ = ["EFFORTS", "thinking_config_from_openai"]
-
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+__all__ = ["LEVEL_ORDER", "fit_level", "google_thinking_paths", "least_thinking_config", "thinking_config_from_openai"]
 
 # Gemini 2.5 budgets per effort, as Google's OpenAI-compatible endpoint documents them
 # (https://ai.google.dev/gemini-api/docs/openai#thinking), with `minimal` at the family's floor.
 _EFFORT_BUDGETS = {"none": 0, "minimal": 1, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 32768}
-# Gemini 3 levels per effort before fitting them to what the model accepts.
+# Gemini 3 levels per effort before fitting them to what the model accepts: `none` asks for the
+# least thinking the model allows ("Reasoning cannot be turned off for ... 3 models", same page).
 _EFFORT_LEVELS = {"none": "minimal", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "high"}
-_LEVEL_ORDER = ("minimal", "low", "medium", "high")
+LEVEL_ORDER = ("minimal", "low", "medium", "high")
 _PARAMS = frozenset({"reasoning_effort", "reasoning", "thinking"})
+_CONFIG = "generationConfig.thinkingConfig"
+# Google's snake_case keys → the wire fields they set.
+_GOOGLE_KEYS = {
+    "thinking_budget": "thinkingBudget", "thinkingBudget": "thinkingBudget",
+    "thinking_level": "thinkingLevel", "thinkingLevel": "thinkingLevel",
+    "include_thoughts": "includeThoughts", "includeThoughts": "includeThoughts",
+}
 
 
 def thinking_config_from_openai(
-    body: Mapping[str, Any], google: Mapping[str, Any], model: str, include_thoughts: bool
+    body: Mapping[str, Any],
+    google: Mapping[str, Any],
+    model: str,
+    include_thoughts: bool,
+    *,
+    preset: Effort | None = None,
+    default: Effort | None = None,
 ) -> dict[str, Any] | None:
-    """The `generationConfig.thinkingConfig` for an OpenAI request, or `None` to send none."""
+    """The `generationConfig.thinkingConfig` for an OpenAI request, or `None` to send none.
+
+    `preset`: the effort the model name carries; `default`: the deployment's DEFAULT_REASONING_EFFORT.
+    """
     explicit = get_dict(google, "thinking_config", "extra_body.google")
     if explicit is not None:
         return _from_google(explicit, include_thoughts and thinking_style(model) is not None)
@@ -42,19 +62,53 @@ def thinking_config_from_openai(
     if style is None:
         return None  # models that do not think reject any thinkingConfig
 
+    requested = preset
+    if requested is None and not _PARAMS.isdisjoint(body):
+        requested = _requested(body)
+    if requested is None:
+        requested = default
     config: dict[str, Any] = {}
-    effort, budget = _requested(body) if not _PARAMS.isdisjoint(body) else (None, None)
-    if effort is not None:
-        config = _for_effort(effort, style, model)
-    elif budget is not None:
-        config = _for_budget(budget, style, model)
-    if include_thoughts and config.get("thinkingBudget") != 0:
+    thinks = True
+    if isinstance(requested, str):
+        config, thinks = _for_effort(requested, style, model), requested != "none"
+    elif isinstance(requested, int):
+        config = _for_budget(requested, style, model)
+        thinks = requested != 0
+    if include_thoughts and thinks and config.get("thinkingBudget") != 0:
         config["includeThoughts"] = True
     return config or None
 
 
-def _requested(body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-    """(effort, budget) from whichever of the OpenAI-family parameters the client used."""
+def least_thinking_config(model: str) -> dict[str, Any] | None:
+    """The least thinking `model` allows, for the gateway's own calls (transcription): its lowest
+    level, or a budget of 0 where thinking can be turned off. `None` for models that do not think."""
+    style = thinking_style(model)
+    if style == "level":
+        return {"thinkingLevel": thinking_levels(model)[0]}
+    if style == "budget":
+        lowest, _, can_disable = budget_range(model)
+        return {"thinkingBudget": 0 if can_disable else lowest}
+    return None
+
+
+def google_thinking_paths(google: Mapping[str, Any]) -> frozenset[str]:
+    """The Gemini body paths the client set in Google's own terms (`extra_body.google.thinking_config`)."""
+    config = google.get("thinking_config")
+    if not isinstance(config, dict):
+        return frozenset()
+    return frozenset(f"{_CONFIG}.{_GOOGLE_KEYS[key]}" for key in config if key in _GOOGLE_KEYS and config[key] is not None)
+
+
+def fit_level(level: str, supported: tuple[str, ...]) -> str:
+    """`level` if the model takes it, else the next level up, else the highest it has."""
+    for candidate in LEVEL_ORDER[LEVEL_ORDER.index(level):]:
+        if candidate in supported:
+            return candidate
+    return supported[-1]
+
+
+def _requested(body: Mapping[str, Any]) -> Effort | None:
+    """The effort or budget from whichever of the OpenAI-family parameters the client used."""
     effort = get_str(body, "reasoning_effort")
     reasoning = get_dict(body, "reasoning")
     if effort is None and reasoning is not None:
@@ -65,28 +119,28 @@ def _requested(body: Mapping[str, Any]) -> tuple[str | None, int | None]:
             raise InvalidRequestError(
                 f"'{param}' must be one of {', '.join(EFFORTS[:-1])}; got {effort!r}.", param=param, code="invalid_value"
             )
-        return effort, None
+        return effort
 
     thinking = get_dict(body, "thinking")
     if thinking is not None:
         kind = get_str(thinking, "type", "thinking")
         if kind == "disabled":
-            return "none", None
+            return "none"
         budget = get_int(thinking, "budget_tokens", "thinking", minimum=0)
         if budget is not None:
-            return None, budget
+            return budget
     if reasoning is not None:
         if get_bool(reasoning, "enabled", "reasoning") is False:
-            return "none", None
+            return "none"
         budget = get_int(reasoning, "max_tokens", "reasoning", minimum=0)
         if budget is not None:
-            return None, budget
-    return None, None
+            return budget
+    return None
 
 
 def _for_effort(effort: str, style: str, model: str) -> dict[str, Any]:
     if style == "level":
-        return {"thinkingLevel": _fit_level(_EFFORT_LEVELS[effort], thinking_levels(model))}
+        return {"thinkingLevel": fit_level(_EFFORT_LEVELS[effort], thinking_levels(model))}
     return {"thinkingBudget": _fit_budget(_EFFORT_BUDGETS[effort], model)}
 
 
@@ -94,16 +148,8 @@ def _for_budget(budget: int, style: str, model: str) -> dict[str, Any]:
     if style == "level":
         # Gemini 3 accepts a budget but Google recommends levels; map the budget onto the scale.
         effort = "none" if budget == 0 else "low" if budget <= 1024 else "medium" if budget <= 8192 else "high"
-        return {"thinkingLevel": _fit_level(_EFFORT_LEVELS[effort], thinking_levels(model))}
+        return {"thinkingLevel": fit_level(_EFFORT_LEVELS[effort], thinking_levels(model))}
     return {"thinkingBudget": _fit_budget(budget, model)}
-
-
-def _fit_level(level: str, supported: tuple[str, ...]) -> str:
-    """`level` if the model takes it, else the next level up, else the highest it has."""
-    for candidate in _LEVEL_ORDER[_LEVEL_ORDER.index(level):]:
-        if candidate in supported:
-            return candidate
-    return supported[-1]
 
 
 def _fit_budget(budget: int, model: str) -> int:

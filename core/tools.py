@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from .errors import InvalidRequestError
 from .fields import get_dict, get_list, get_str, require_dict
-from .models import supports_json_schema
+from .lineup import supports_json_schema
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 
 __all__ = ["tool_config_from_openai", "tools_from_openai"]

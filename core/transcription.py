@@ -3,8 +3,9 @@
 Gemini has no speech-to-text endpoint: a general model gets the audio inline with an instruction to
 write down (or translate into English) what is said. For the timed formats (`srt`, `vtt`,
 `verbose_json`) it answers structured output, `{"language", "segments": [{start, end, text}]}`,
-which is then written out in the asked format. Thinking is kept to the minimum: listening is not a
-puzzle, and it keeps the answer fast.
+which is then written out in the asked format. Thinking is kept to the least the model allows
+(its lowest level, fitted like every other request: 3.8 Flash takes no `minimal`): listening is
+not a puzzle, and it keeps the answer fast.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from .chat_response import check_gemini_response
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
 from .forms import Form, form_file, form_files, form_text, upload_type
+from .generation import fitted_config
 from .models import resolve_model
 from .payload import Payload
-from .thinking import thinking_config_from_openai
+from .thinking import least_thinking_config
 from .upstream import UpstreamRequest, generate_request
 from .usage import usage_from_gemini
 
@@ -101,7 +103,8 @@ def transcription_request_to_gemini(form: Form, settings: Settings, *, translate
     if fmt in _TIMED:
         config["responseMimeType"] = "application/json"
         config["responseSchema"] = _SEGMENTS_SCHEMA
-    thinking = thinking_config_from_openai({"reasoning_effort": "minimal"}, {}, model, False)
+    config = fitted_config(config, model)  # 3.6 Flash, 3.5 Flash-Lite and later ignore temperature
+    thinking = least_thinking_config(model)
     if thinking:
         config["thinkingConfig"] = thinking
     audio = {"inlineData": {"mimeType": kind, "data": base64.b64encode(upload.data).decode("ascii")}}

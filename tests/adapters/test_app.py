@@ -65,7 +65,7 @@ def gemini_text(text: str = "hi") -> dict:
             "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}, "modelVersion": "gemini-2.5-flash"}
 
 
-CHAT = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}).encode()
+CHAT = json.dumps({"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello"}]}).encode()
 
 
 class FakeClient:
@@ -97,7 +97,7 @@ def test_the_clients_key_goes_upstream_in_the_header_and_nothing_else_does(upstr
                                              headers=[("authorization", "Bearer AIza-client")], body=CHAT))
     assert status == 200 and json.loads(body)["choices"][0]["message"]["content"] == "hi"
     [request] = upstream.seen
-    assert (request.method, request.target) == ("POST", "/v1beta/models/gemini-2.5-flash:generateContent")
+    assert (request.method, request.target) == ("POST", "/v1beta/models/gemini-2.5-flash-lite:generateContent")
     assert request.headers["x-goog-api-key"] == "AIza-client"
     assert "authorization" not in request.headers and "key=" not in request.target
     assert headers["content-type"] == "application/json" and headers["access-control-allow-origin"] == "*"
@@ -137,7 +137,7 @@ def test_a_network_failure_mid_stream_ends_with_an_error_event(upstream):
         raise ProtocolError("the server closed the connection")
 
     upstream.answers.append(FakeResponse(200, chunks=body()))
-    request = json.dumps({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode()
+    request = json.dumps({"model": "gemini-2.5-flash-lite", "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode()
     status, headers, content = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions",
                                                 headers=[("authorization", "Bearer k")], body=request))
     assert status == 200 and headers["content-type"].startswith("text/event-stream")
@@ -178,7 +178,7 @@ def test_the_log_line(upstream, log_lines):
     fields = json.loads(line)
     assert "AIza-secret" not in line
     assert {k: fields[k] for k in ("method", "path", "route", "model", "stream", "status", "attempts")} == {
-        "method": "POST", "path": "/v1/chat/completions", "route": "chat", "model": "gemini-2.5-flash", "stream": False,
+        "method": "POST", "path": "/v1/chat/completions", "route": "chat", "model": "gemini-2.5-flash-lite", "stream": False,
         "status": 200, "attempts": 1}
     assert fields["usage"] == {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     assert isinstance(fields["ms"], float) and len(fields["request_id"]) == 24

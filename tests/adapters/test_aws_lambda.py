@@ -38,7 +38,7 @@ JSON_AUTH = {"content-type": "application/json", "authorization": f"Bearer {KEY}
 
 
 def chat_body(text: str, **extra) -> bytes:
-    return json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": text}], **extra}).encode()
+    return json.dumps({"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": text}], **extra}).encode()
 
 
 def doc_event(kind: str, method: str, path: str, *, headers: dict | None = None, body: bytes = b"", base64_body: bool = False) -> dict:
@@ -104,7 +104,7 @@ def test_base64_encoded_request_body(environment, fake, kind):
 
 
 ERRORS = [  # (body, status, error type, header expected)
-    (b'{"model": "gemini-2.5-flash", "messages": [', 400, "invalid_request_error", None),
+    (b'{"model": "gemini-2.5-flash-lite", "messages": [', 400, "invalid_request_error", None),
     (chat_body("#fake:status=429"), 429, "rate_limit_error", "retry-after"),
 ]
 

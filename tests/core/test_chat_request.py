@@ -15,7 +15,7 @@ USER = {"role": "user", "parts": [{"text": "hi"}]}
 
 
 def body(request: dict, settings: Settings = QUIET) -> dict:
-    return chat_request_to_gemini({"model": "gemini-2.5-flash", **request}, settings).body
+    return chat_request_to_gemini({"model": "gemini-2.5-flash-lite", **request}, settings).body
 
 
 def say(text: str) -> dict:
@@ -77,6 +77,33 @@ def test_media_parts_never_make_the_gateway_fetch_anything():
         {"fileData": {"fileUri": "https://generativelanguage.googleapis.com/v1beta/files/abc-123"}},
         {"inlineData": {"mimeType": "text/plain", "data": "aGVsbG8gd29ybGQ="}},
     ]
+
+
+def test_an_images_detail_becomes_its_own_media_resolution_on_gemini_3():
+    # https://ai.google.dev/gemini-api/docs/generate-content/media-resolution: per part on Gemini 3 and later;
+    # the wire shape is python-genai's Part.mediaResolution = PartMediaResolution{level}.
+    content = [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "low"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "high"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/c.png", "detail": "auto"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/d.png"}},
+    ]
+    request = {"messages": [{"role": "user", "content": content}]}
+    parts = body({**request, "model": "gemini-3.8-flash"})["contents"][0]["parts"]
+    assert parts == [
+        {"fileData": {"fileUri": "https://example.com/a.png", "mimeType": "image/png"}, "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"}},
+        {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}, "mediaResolution": {"level": "MEDIA_RESOLUTION_HIGH"}},
+        {"fileData": {"fileUri": "https://example.com/c.png", "mimeType": "image/png"}},
+        {"fileData": {"fileUri": "https://example.com/d.png", "mimeType": "image/png"}},
+    ]
+    # Gemini 2.5 takes no per-part resolution: the detail is checked, and not sent.
+    assert all("mediaResolution" not in part for part in body({**request, "model": "gemini-2.5-flash-lite"})["contents"][0]["parts"])
+
+
+def test_a_request_wide_media_resolution_from_googles_extras():
+    for value, expected in (("low", "MEDIA_RESOLUTION_LOW"), ("MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_HIGH"), ("Medium", "MEDIA_RESOLUTION_MEDIUM")):
+        request = {"messages": [say("hi")], "extra_body": {"google": {"media_resolution": value}}}
+        assert body(request)["generationConfig"] == {"mediaResolution": expected}
 
 
 def test_fields_clients_commonly_send_are_ignored():
@@ -151,7 +178,7 @@ def signed_history(model: str, *calls: dict, text_signature: str | None = None) 
 
 
 def test_a_signature_in_the_tool_call_id_goes_back_on_its_call():
-    parts = signed_history("gemini-3-pro-preview", call("call_a_0__thought__SIG0"), call("call_a_1"))
+    parts = signed_history("gemini-3.1-pro-preview", call("call_a_0__thought__SIG0"), call("call_a_1"))
     assert parts == [
         {"text": "Checking."},
         {"functionCall": {"name": "lookup", "args": {"q": "x"}}, "thoughtSignature": "SIG0"},
@@ -177,11 +204,11 @@ def test_unsigned_calls_get_the_dummy_signature_on_the_first_call_of_each_step_o
         {"role": "assistant", "content": None, "tool_calls": [call("call_3")]},
         {"role": "tool", "tool_call_id": "call_3", "content": "c"},
     ]
-    for model in ("gemini-3-pro-preview", "gemini-flash-latest"):
+    for model in ("gemini-3.1-pro-preview", "gemini-flash-latest"):
         contents = chat_request_to_gemini({"model": model, "messages": messages}, QUIET).body["contents"]
         assert [p.get("thoughtSignature") for p in contents[1]["parts"]] == [DUMMY_SIGNATURE, None]
         assert [p.get("thoughtSignature") for p in contents[3]["parts"]] == [DUMMY_SIGNATURE]
-    contents = chat_request_to_gemini({"model": "gemini-2.5-flash", "messages": messages}, QUIET).body["contents"]
+    contents = chat_request_to_gemini({"model": "gemini-2.5-flash-lite", "messages": messages}, QUIET).body["contents"]
     assert all("thoughtSignature" not in p for c in contents for p in c["parts"])
 
 
@@ -215,24 +242,42 @@ def test_the_fast_paths_know_every_field_they_skip_reading():
     from core import generation, thinking
 
     body = _Reading()
-    generation._sampling(body, "gemini-2.5-flash")
+    generation._sampling(body, "gemini-2.5-flash-lite")
     assert body.read <= generation._PARAMS
     body = _Reading()
     thinking._requested(body)
     assert body.read <= thinking._PARAMS
 
 
+SAMPLING = {
+    "messages": [say("hi")], "temperature": 0.2, "top_p": 0.9, "top_k": 40, "max_tokens": 100,
+    "max_completion_tokens": 200, "n": 2, "stop": "END", "presence_penalty": 0.5, "frequency_penalty": 0,
+    "seed": 7, "logprobs": True, "top_logprobs": 3, "parallel_tool_calls": False, "user": "u1",
+    "metadata": {"a": "b"}, "store": False, "logit_bias": {"50256": -100}, "modalities": ["text"],
+}
+
+
 def test_sampling_parameters():
-    request = {
-        "messages": [say("hi")], "temperature": 0.2, "top_p": 0.9, "top_k": 40, "max_tokens": 100,
-        "max_completion_tokens": 200, "n": 2, "stop": "END", "presence_penalty": 0.5, "frequency_penalty": 0,
-        "seed": 7, "logprobs": True, "top_logprobs": 3, "parallel_tool_calls": False, "user": "u1",
-        "metadata": {"a": "b"}, "store": False, "logit_bias": {"50256": -100}, "modalities": ["text"],
-    }
-    assert body(request)["generationConfig"] == {
+    # A model the tables know nothing about gets every parameter, as the client sent it.
+    assert body({**SAMPLING, "model": "gemma-3-27b-it"})["generationConfig"] == {
         "temperature": 0.2, "topP": 0.9, "presencePenalty": 0.5, "topK": 40, "maxOutputTokens": 200,
         "candidateCount": 2, "seed": 7, "stopSequences": ["END"], "responseLogprobs": True, "logprobs": 3,
     }
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    # 2.5 and later refuse penalties and logprobs ("Penalty is not enabled for models/gemini-2.5-flash",
+    # "Logprobs is not enabled for models/gemini-2.5-pro"); sampling still means something.
+    ("gemini-2.5-flash-lite", {"temperature": 0.2, "topP": 0.9, "topK": 40}),
+    ("gemini-3.1-pro-preview", {"temperature": 0.2, "topP": 0.9, "topK": 40}),
+    # 3.6 Flash, 3.5 Flash-Lite and later ignore sampling (changelog 2026-07-21).
+    ("gemini-3.8-flash", {}),
+    ("gemini-flash-latest", {}),
+    ("gemini-2.5-flash", {}),  # served by 3.5 Flash-Lite since 2026-12-01
+])
+def test_sampling_is_fitted_to_the_model(model, expected):
+    config = body({**SAMPLING, "model": model})["generationConfig"]
+    assert {k: v for k, v in config.items() if k not in ("maxOutputTokens", "candidateCount", "seed", "stopSequences", "thinkingConfig")} == expected
 
 
 @pytest.mark.parametrize(("stop", "expected"), [
@@ -243,16 +288,16 @@ def test_stop_is_always_a_list(stop, expected):
 
 
 @pytest.mark.parametrize(("model", "response_format", "expected"), [
-    ("gemini-2.5-flash", {"type": "text"}, {}),
-    ("gemini-2.5-flash", {"type": "json_object"}, {"responseMimeType": "application/json"}),
-    ("gemini-2.5-flash", {"type": "json_schema", "json_schema": {"name": "x", "strict": True, "schema": {
+    ("gemini-2.5-flash-lite", {"type": "text"}, {}),
+    ("gemini-2.5-flash-lite", {"type": "json_object"}, {"responseMimeType": "application/json"}),
+    ("gemini-2.5-flash-lite", {"type": "json_schema", "json_schema": {"name": "x", "strict": True, "schema": {
         "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": False,
         "properties": {"kind": {"const": "cat"}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
     }}}, {"responseMimeType": "application/json", "responseJsonSchema": {
         "type": "object", "additionalProperties": False,
         "properties": {"kind": {"enum": ["cat"]}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
     }}),
-    ("gemini-2.0-flash", {"type": "json_schema", "json_schema": {"name": "x", "schema": {
+    ("gemma-3-27b-it", {"type": "json_schema", "json_schema": {"name": "x", "schema": {
         "type": "object", "additionalProperties": False,
         "properties": {"kind": {"const": "cat"}, "age": {"type": ["integer", "null"]}}, "required": ["kind", "age"],
     }}}, {"responseMimeType": "application/json", "responseSchema": {
@@ -260,7 +305,7 @@ def test_stop_is_always_a_list(stop, expected):
         "properties": {"kind": {"enum": ["cat"], "type": "string"}, "age": {"type": "integer", "nullable": True}},
         "required": ["kind", "age"],
     }}),
-    ("gemini-2.5-flash", {"type": "json_schema", "json_schema": {"name": "x"}}, {"responseMimeType": "application/json"}),
+    ("gemini-2.5-flash-lite", {"type": "json_schema", "json_schema": {"name": "x"}}, {"responseMimeType": "application/json"}),
 ])
 def test_response_format(model, response_format, expected):
     request = {"model": model, "messages": [say("hi")], "response_format": response_format}
@@ -284,7 +329,7 @@ def test_function_tools_use_json_schema_parameters_on_gemini_2_5_and_later():
 
 
 def test_function_tools_use_the_openapi_subset_on_older_models():
-    request = {"model": "gemini-2.0-flash", "messages": [say("hi")], "tools": [WEATHER]}
+    request = {"model": "gemma-3-27b-it", "messages": [say("hi")], "tools": [WEATHER]}
     assert chat_request_to_gemini(request, QUIET).body["tools"] == [{"functionDeclarations": [
         {"name": "weather", "description": "Get the weather", "parameters": {
             "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
@@ -292,15 +337,17 @@ def test_function_tools_use_the_openapi_subset_on_older_models():
 
 
 @pytest.mark.parametrize(("request_", "expected_model", "expected_tools"), [
-    ({"model": "gemini-2.5-flash:search"}, "gemini-2.5-flash", [{"googleSearch": {}}]),
-    ({"model": "gpt-4o-search-preview"}, "gemini-flash-latest", [{"googleSearch": {}}]),
-    ({"model": "gemini-2.5-pro-search-preview"}, "gemini-2.5-pro", [{"googleSearch": {}}]),
-    ({"model": "gemini-2.5-flash", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash", [{"googleSearch": {}}]),
-    ({"model": "gemini-2.5-flash", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-2.5-flash",
+    ({"model": "gemini-2.5-flash-lite:search"}, "gemini-2.5-flash-lite", [{"googleSearch": {}}]),
+    ({"model": "gpt-4o-search-preview"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
+    ({"model": "gemini-3.1-pro-preview-search-preview"}, "gemini-3.1-pro-preview", [{"googleSearch": {}}]),
+    ({"model": "gemini-3.8-flash:high:search"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
+    ({"model": "gemini-3.8-flash:search:high"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash-lite", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash-lite", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash-lite", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-2.5-flash-lite",
      [{"functionDeclarations": [{"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
          "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]},
       {"googleSearch": {}}]),
-    ({"model": "gemini-2.5-flash:search", "tools": [{"code_execution": {}}, {"urlContext": {}}]}, "gemini-2.5-flash",
+    ({"model": "gemini-2.5-flash-lite:search", "tools": [{"code_execution": {}}, {"urlContext": {}}]}, "gemini-2.5-flash-lite",
      [{"codeExecution": {}}, {"urlContext": {}}, {"googleSearch": {}}]),
 ])
 def test_web_search_and_native_tools(request_, expected_model, expected_tools):
@@ -341,27 +388,80 @@ def test_safety_defaults_to_the_least_blocking_threshold_and_is_configurable():
     assert body({"messages": [say("hi")]}, high)["safetySettings"] == [{"category": c, "threshold": "BLOCK_ONLY_HIGH"} for c in categories]
 
 
+ALIASES = Settings(safety_threshold="DEFAULT", model_aliases={
+    "gpt-4o-mini": "gemini-2.5-flash-lite", "claude": "gemini-3.1-pro-preview:search", "fast": "gemini-3.8-flash:low",
+    "old": "gemini-2.5-pro",
+})
+
+
 @pytest.mark.parametrize(("requested", "expected"), [
-    ("gemini-2.5-pro", "gemini-2.5-pro"),
-    ("models/gemini-2.5-pro", "gemini-2.5-pro"),
-    ("gemma-3-27b-it", "gemma-3-27b-it"),
-    ("learnlm-2.0-flash-experimental", "learnlm-2.0-flash-experimental"),
-    ("gpt-4o", "gemini-flash-latest"),
-    ("gpt-4o-mini", "gemini-2.5-flash-lite"),
-    ("claude", "gemini-2.5-pro"),
-    (None, "gemini-flash-latest"),
+    ("gemini-3.1-pro-preview", ("gemini-3.1-pro-preview", False, None)),
+    ("models/gemini-3.1-pro-preview", ("gemini-3.1-pro-preview", False, None)),
+    ("gemma-3-27b-it", ("gemma-3-27b-it", False, None)),
+    ("learnlm-2.0-flash-experimental", ("learnlm-2.0-flash-experimental", False, None)),
+    ("gpt-4o", ("gemini-3.8-flash", False, None)),
+    ("gpt-4o-mini", ("gemini-2.5-flash-lite", False, None)),
+    ("claude", ("gemini-3.1-pro-preview", True, None)),
+    (None, ("gemini-3.8-flash", False, None)),
+    # Retired names go to the model Google serves in their place (core/lineup.py RETIRED).
+    ("gemini-2.5-pro", ("gemini-3.8-flash", False, None)),
+    ("gemini-2.5-flash", ("gemini-3.5-flash-lite", False, None)),
+    ("gemini-3-pro-preview", ("gemini-3.1-pro-preview", False, None)),
+    ("gemini-3.5-flash", ("gemini-3.6-flash", False, None)),
+    ("old", ("gemini-3.8-flash", False, None)),
+    # Options after the name: an effort or a budget, and :search, in any order.
+    ("gemini-3.8-flash:high", ("gemini-3.8-flash", False, "high")),
+    ("gemini-3.8-flash:HIGH:search", ("gemini-3.8-flash", True, "high")),
+    ("gemini-2.5-flash-lite:2048", ("gemini-2.5-flash-lite", False, 2048)),
+    ("gemini-2.5-flash-lite:0", ("gemini-2.5-flash-lite", False, 0)),
+    ("fast", ("gemini-3.8-flash", False, "low")),
+    ("fast:high", ("gemini-3.8-flash", False, "high")),  # the client's option wins over the alias's
+    ("fast:search", ("gemini-3.8-flash", True, "low")),
+    ("gpt-4o:none", ("gemini-3.8-flash", False, "none")),
 ])
 def test_model_names(requested, expected):
-    settings = Settings(safety_threshold="DEFAULT", model_aliases={"gpt-4o-mini": "gemini-2.5-flash-lite", "claude": "gemini-2.5-pro:search"})
+    from core.models import resolve_chat_model
+
+    assert tuple(resolve_chat_model(requested, ALIASES)) == expected
     request = {"messages": [say("hi")]} if requested is None else {"model": requested, "messages": [say("hi")]}
-    assert chat_request_to_gemini(request, settings).model == expected
+    assert chat_request_to_gemini(request, ALIASES).model == expected[0]
+
+
+@pytest.mark.parametrize("model", ["gemini-3.8-flash:loud", "gemini-3.8-flash:high:low", "gemini-3.8-flash:", "gemini-3.8-flash:-1"])
+def test_bad_model_options_are_a_400_naming_the_model(model):
+    with pytest.raises(InvalidRequestError) as caught:
+        chat_request_to_gemini({"model": model, "messages": [say("hi")]}, QUIET)
+    assert caught.value.param == "model" and caught.value.status == 400
+
+
+def test_an_effort_in_the_name_wins_over_the_request_and_the_default():
+    settings = Settings(safety_threshold="DEFAULT", include_thoughts=False, default_reasoning_effort="high")
+    def level(request: dict) -> str:
+        return chat_request_to_gemini({"messages": [say("hi")], **request}, settings).body["generationConfig"]["thinkingConfig"]
+    assert level({"model": "gemini-3.8-flash"}) == {"thinkingLevel": "high"}  # DEFAULT_REASONING_EFFORT
+    assert level({"model": "gemini-3.8-flash", "reasoning_effort": "medium"}) == {"thinkingLevel": "medium"}
+    assert level({"model": "gemini-3.8-flash:low", "reasoning_effort": "medium"}) == {"thinkingLevel": "low"}
+    google = {"extra_body": {"google": {"thinking_config": {"thinking_level": "medium"}}}}
+    assert level({"model": "gemini-3.8-flash:low", **google}) == {"thinkingLevel": "medium"}  # Google's own terms win
+
+
+def test_the_plan_lists_what_the_client_set_in_googles_terms():
+    google = {"thinking_config": {"thinking_level": "low", "include_thoughts": None}, "cached_content": "c",
+              "safety_settings": [], "media_resolution": "low"}
+    plan = chat_request_to_gemini({"model": "gemini-3.8-flash", "messages": [say("hi")], "extra_body": {"google": google},
+                                   "reasoning_effort": "high", "temperature": 1}, QUIET)
+    assert plan.explicit == frozenset({
+        "generationConfig.thinkingConfig.thinkingLevel", "cachedContent", "safetySettings", "generationConfig.mediaResolution",
+    })
+    assert plan.body["generationConfig"]["mediaResolution"] == "MEDIA_RESOLUTION_LOW"
+    assert chat_request_to_gemini({"model": "gemini-3.8-flash", "messages": [say("hi")], "reasoning_effort": "low"}, QUIET).explicit == frozenset()
 
 
 def test_the_plan_knows_stream_usage_and_n():
-    plan = chat_request_to_gemini({"model": "gemini-2.5-flash", "messages": [say("hi")], "stream": True,
+    plan = chat_request_to_gemini({"model": "gemini-2.5-flash-lite", "messages": [say("hi")], "stream": True,
                                    "stream_options": {"include_usage": True}, "n": 3}, QUIET)
     assert (plan.stream, plan.include_usage, plan.n) == (True, True, 3)
-    assert plan.upstream()[0].path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    assert plan.upstream()[0].path == "/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent"
     assert plan.upstream()[0].query == (("alt", "sse"),)
 
 
@@ -373,6 +473,11 @@ def test_service_tier():
 # --- bad input: always a 400 that names the field ------------------------------------------------
 
 BAD = [
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x.example/a.png", "detail": "max"}}]}]},
+     "messages[0].content[0].image_url.detail"),
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x.example/a.png", "detail": 1}}]}]},
+     "messages[0].content[0].image_url.detail"),
+    ({"messages": [say("hi")], "extra_body": {"google": {"media_resolution": "ultra"}}}, "extra_body.google.media_resolution"),
     ({"messages": "hi"}, "messages"),
     ({}, "messages"),
     ({"messages": []}, "messages"),

@@ -12,7 +12,8 @@ QUIET = Settings(safety_threshold="DEFAULT")
 
 
 def test_each_prompt_is_one_call_and_choices_are_numbered_prompt_by_prompt():
-    plan = completion_request_to_gemini({"model": "gemini-2.5-flash", "prompt": ["a", "b"], "n": 2, "max_tokens": 5,
+    # A model the tables know nothing about (Gemma) gets the logprobs asked for; Gemini 2.5+ refuse them.
+    plan = completion_request_to_gemini({"model": "gemma-3-27b-it", "prompt": ["a", "b"], "n": 2, "max_tokens": 5,
                                          "logprobs": 2, "stop": ["\n"]}, QUIET)
     calls = plan.upstream()
     assert [c.body["contents"] for c in calls] == [[{"role": "user", "parts": [{"text": "a"}]}], [{"role": "user", "parts": [{"text": "b"}]}]]
@@ -31,8 +32,11 @@ def test_each_prompt_is_one_call_and_choices_are_numbered_prompt_by_prompt():
 
 
 def test_thinking_models_think_but_their_thoughts_are_not_requested():
-    plan = completion_request_to_gemini({"model": "gemini-2.5-flash", "prompt": "x", "reasoning_effort": "low"}, Settings())
+    plan = completion_request_to_gemini({"model": "gemini-2.5-flash-lite", "prompt": "x", "reasoning_effort": "low"}, Settings())
     assert plan.body["generationConfig"] == {"thinkingConfig": {"thinkingBudget": 1024}}
+    plan = completion_request_to_gemini({"model": "gemini-3.8-flash:minimal", "prompt": "x", "logprobs": 2}, Settings())
+    assert plan.body["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "low"}}  # no logprobs: 3.8 Flash refuses them
+    assert plan.explicit == frozenset()
 
 
 @pytest.mark.parametrize(("request_", "param"), [

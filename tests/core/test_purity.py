@@ -50,7 +50,7 @@ def test_core_imports_only_pure_standard_library_modules(path):
 
 
 RICH_CHAT = {
-    "model": "gemini-3-pro-preview",
+    "model": "gemini-3.1-pro-preview",
     "messages": [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
@@ -87,9 +87,9 @@ def test_settings_cannot_be_changed():
 def test_request_mappers_never_mutate_their_input():
     settings = Settings()
     assert_unchanged(chat_request_to_gemini, RICH_CHAT, settings)
-    assert_unchanged(chat_request_to_gemini, {**RICH_CHAT, "model": "gemini-2.0-flash"}, settings)
+    assert_unchanged(chat_request_to_gemini, {**RICH_CHAT, "model": "gemma-3-27b-it"}, settings)
     assert_unchanged(completion_request_to_gemini, {"prompt": ["a", "b"], "logprobs": 2, "stop": "x"}, settings)
-    assert_unchanged(embeddings_request_to_gemini, {"input": ["a"] * 150, "dimensions": 8, "task_type": "clustering"}, settings)
+    assert_unchanged(embeddings_request_to_gemini, {"input": ["a"] * 150, "dimensions": 128, "task_type": "clustering"}, settings)
     assert_unchanged(to_gemini_json_schema, PYDANTIC, "p")
     assert_unchanged(to_gemini_openapi_schema, PYDANTIC, "p")
     assert_unchanged(settings_from_env, {"MODEL_ALIASES": '{"a": "b"}', "GEMINI_API_KEY": "k1,k2", "AUTH_TOKEN": "t"})

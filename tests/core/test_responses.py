@@ -25,8 +25,8 @@ from .conftest import FIXTURES, chunkings, fixture_bytes, fixture_json
 
 # Safety settings and thought summaries are tested elsewhere; here they would repeat in every expectation.
 QUIET = Settings(safety_threshold="DEFAULT", include_thoughts=False)
-FLASH = "gemini-2.5-flash"
-GEMINI_3 = "gemini-3-pro-preview"
+FLASH = "gemini-2.5-flash-lite"
+GEMINI_3 = "gemini-3.1-pro-preview"
 SIGNATURE = "c2lnbmF0dXJl"
 ENCRYPTED = f"gemini.thought_signature:{SIGNATURE}"
 WEATHER = {"type": "function", "name": "get_weather", "description": "Weather now", "strict": True,
@@ -71,6 +71,12 @@ def test_a_string_input_and_instructions():
         "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
         "systemInstruction": {"parts": [{"text": "be brief"}]},
     }
+
+
+def test_an_input_images_detail_reaches_gemini_3_as_its_media_resolution():
+    items = [{"role": "user", "content": [{"type": "input_image", "image_url": "https://example.com/cat.png", "detail": "high"}]}]
+    assert body({"model": GEMINI_3, "input": items})["contents"][0]["parts"] == [
+        {"fileData": {"fileUri": "https://example.com/cat.png", "mimeType": "image/png"}, "mediaResolution": {"level": "MEDIA_RESOLUTION_HIGH"}}]
 
 
 def test_every_message_shape_and_content_part():
@@ -291,6 +297,8 @@ BAD_REQUESTS = [
      "input[0].content[0].image_url", "needs an 'image_url'"),
     ({"input": [{"role": "user", "content": [{"type": "input_text", "text": "a"}, {"type": "input_image", "image_url": "ftp://x"}]}]},
      "input[0].content[1].image_url", "data: URI or an http(s) URL"),
+    ({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "https://x/y.png", "detail": "max"}]}]},
+     "input[0].content[0].detail", "must be low, high or auto"),
     ({"input": [{"role": "user", "content": [{"type": "input_file", "file_url": "file:///etc/passwd"}]}]},
      "input[0].content[0].file_url", "data: URI or an http(s) URL"),
     ({"input": [{"role": "user", "content": [{"type": "input_file", "file_data": "not base64!"}]}]},

@@ -33,7 +33,7 @@ SEGMENTS = json.dumps({"language": "English", "segments": [
 
 def test_a_transcription_sends_the_instruction_and_the_audio_inline():
     plan = transcription_request_to_gemini(form({"model": "whisper-1", "language": "de", "prompt": "Names: Jürgen"}), SETTINGS)
-    assert plan.model == "gemini-flash-latest" and plan.task == "transcribe" and plan.duration == 3.0
+    assert plan.model == "gemini-3.5-flash-lite" and plan.task == "transcribe" and plan.duration == 3.0
     instruction, audio = plan.body["contents"][0]["parts"]
     assert "Transcribe" in instruction["text"] and "'de'" in instruction["text"] and "Jürgen" in instruction["text"]
     assert audio["inlineData"]["mimeType"] == "audio/wav"
@@ -42,7 +42,8 @@ def test_a_transcription_sends_the_instruction_and_the_audio_inline():
 
 
 def test_a_translation_asks_for_english_and_timed_formats_ask_for_segments():
-    plan = transcription_request_to_gemini(form({"response_format": "srt", "temperature": "0.2"}), SETTINGS, translate=True)
+    plan = transcription_request_to_gemini(form({"response_format": "srt", "temperature": "0.2", "model": "gemini-2.5-flash-lite"}),
+                                           SETTINGS, translate=True)
     assert plan.task == "translate" and "into English" in plan.body["contents"][0]["parts"][0]["text"]
     config = plan.body["generationConfig"]
     assert config["responseMimeType"] == "application/json" and config["temperature"] == 0.2
@@ -50,7 +51,26 @@ def test_a_translation_asks_for_english_and_timed_formats_ask_for_segments():
 
 
 def test_gemini_models_are_used_as_named():
-    assert transcription_request_to_gemini(form({"model": "gemini-2.5-flash"}), SETTINGS).model == "gemini-2.5-flash"
+    assert transcription_request_to_gemini(form({"model": "gemini-3.8-flash"}), SETTINGS).model == "gemini-3.8-flash"
+    # a retired name is sent as the model Google serves in its place
+    assert transcription_request_to_gemini(form({"model": "gemini-2.5-flash"}), SETTINGS).model == "gemini-3.5-flash-lite"
+
+
+@pytest.mark.parametrize(("model", "thinking"), [
+    # The least thinking each model takes, never a hard-coded level: 3.8 Flash and 3.1 Pro refuse
+    # `minimal` ("Thinking level MINIMAL is not supported for this model", earendil-works/pi#9455).
+    ("gemini-3.8-flash", {"thinkingLevel": "low"}),
+    ("gemini-flash-latest", {"thinkingLevel": "low"}),
+    ("gemini-3.1-pro-preview", {"thinkingLevel": "low"}),
+    ("gemini-2.5-flash", {"thinkingLevel": "minimal"}),
+    ("gemini-3.5-flash-lite", {"thinkingLevel": "minimal"}),
+    ("gemini-2.5-flash-lite", {"thinkingBudget": 0}),
+])
+def test_transcription_thinks_as_little_as_the_model_allows(model, thinking):
+    plan = transcription_request_to_gemini(form({"model": model, "temperature": "0.3"}), SETTINGS)
+    assert plan.body["generationConfig"]["thinkingConfig"] == thinking
+    # temperature is left out where Gemini ignores it (3.6 Flash, 3.5 Flash-Lite and later)
+    assert ("temperature" in plan.body["generationConfig"]) is (model in ("gemini-3.1-pro-preview", "gemini-2.5-flash-lite"))
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [

@@ -14,8 +14,8 @@ from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from tests.e2e.conftest import USER_KEY
 from tests.fakes.gemini import embed_values
 
-FLASH = "gemini-2.5-flash"
-GEMINI_3 = "gemini-3-pro-preview"
+FLASH = "gemini-2.5-flash-lite"
+GEMINI_3 = "gemini-3.1-pro-preview"
 
 
 def get_weather(city: str) -> str:

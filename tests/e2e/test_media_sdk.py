@@ -57,7 +57,7 @@ def test_a_refused_picture_is_a_content_policy_error(gw):
 
 def test_a_model_that_does_not_draw_is_a_clear_400(gw):
     with pytest.raises(openai.BadRequestError, match="does not draw images"):
-        sdk(gw).images.generate(model="gemini-2.5-flash", prompt="a cat")
+        sdk(gw).images.generate(model="gemini-3.8-flash", prompt="a cat")
 
 
 def test_an_oversized_upload_is_a_413(gateway):

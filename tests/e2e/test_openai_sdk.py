@@ -15,8 +15,8 @@ import pytest
 from tests.e2e.conftest import USER_KEY, closed_port
 from tests.fakes.gemini import KEY_INVALID, MESSAGES, MODELS, embed_values
 
-FLASH = "gemini-2.5-flash"
-GEMINI_3 = "gemini-3-pro-preview"
+FLASH = "gemini-2.5-flash-lite"
+GEMINI_3 = "gemini-3.1-pro-preview"
 SAFETY_OFF = [
     {"category": category, "threshold": "OFF"}
     for category in (
@@ -279,7 +279,9 @@ def test_embeddings_base64_decodes_to_the_float_values(gw):
     # With an explicit encoding_format the SDK hands back the base64 text as it came.
     packed = client.embeddings.create(model="gemini-embedding-001", input=texts, encoding_format="base64", dimensions=16)
 
-    assert [f.embedding for f in floats.data] == [embed_values(t, 16) for t in texts]
+    # Truncated vectors come back unit length (Google's embeddings guide says to normalise them).
+    assert [f.embedding for f in floats.data] == [pytest.approx(embed_values(t, 16), abs=1e-5) for t in texts]
+    assert all(abs(sum(x * x for x in f.embedding) - 1) < 1e-12 for f in floats.data)
     for f, d, p in zip(floats.data, decoded.data, packed.data, strict=True):
         assert d.embedding == pytest.approx(f.embedding, abs=1e-6)
         assert list(struct.unpack("<16f", base64.b64decode(p.embedding))) == pytest.approx(f.embedding, abs=1e-6)
@@ -303,8 +305,9 @@ def test_embeddings_over_a_hundred_inputs_are_batched_in_order(gw, fake):
 def test_models_list_and_retrieve(gw):
     client = sdk(gw)
     assert [m.id for m in client.models.list()] == [m["name"][len("models/"):] for m in MODELS]
-    assert client.models.retrieve(FLASH).to_dict() == {
-        "id": FLASH,
+    # The catalog is Gemini's own, names as Google lists them (the fake lists gemini-2.5-flash).
+    assert client.models.retrieve("gemini-2.5-flash").to_dict() == {
+        "id": "gemini-2.5-flash",
         "object": "model",
         "created": 0,
         "owned_by": "google",
@@ -729,8 +732,8 @@ DEFAULTS = {"safetySettings": SAFETY_OFF, "generationConfig": {"thinkingConfig":
 
 
 @pytest.mark.parametrize(("env", "model", "path_model", "extra"), [
-    ({}, "gpt-4o", "gemini-flash-latest", DEFAULTS),
-    ({"MODEL_ALIASES": "gpt-4o=gemini-2.5-pro"}, "gpt-4o", "gemini-2.5-pro", DEFAULTS),
+    ({}, "gpt-4o", "gemini-3.8-flash", DEFAULTS),
+    ({"MODEL_ALIASES": "gpt-4o=gemini-3.1-pro-preview"}, "gpt-4o", "gemini-3.1-pro-preview", DEFAULTS),
     ({"DEFAULT_MODEL": "models/gemma-3-27b-it", "SAFETY_THRESHOLD": "default"}, "claude-3", "gemma-3-27b-it", {}),
     ({"INCLUDE_THOUGHTS": "false", "SAFETY_THRESHOLD": "block_only_high"}, FLASH, FLASH,
      {"safetySettings": [{**s, "threshold": "BLOCK_ONLY_HIGH"} for s in SAFETY_OFF]}),
@@ -746,7 +749,7 @@ def test_settings_shape_the_upstream_request(gateway, fake, env, model, path_mod
 def test_routes_without_the_v1_prefix(gw):
     client = openai.OpenAI(base_url=gw, api_key=USER_KEY, max_retries=0, timeout=10)
     assert client.chat.completions.create(model=FLASH, messages=user("no prefix")).choices[0].message.content == "echo: no prefix"
-    assert client.models.retrieve(FLASH).id == FLASH
+    assert client.models.retrieve("gemini-2.5-flash").id == "gemini-2.5-flash"
 
 
 def test_landing_page(gw):

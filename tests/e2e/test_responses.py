@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from tests.e2e.conftest import USER_KEY
 from tests.e2e.test_openai_sdk import SAFETY_OFF, sdk, tokens
 
-FLASH = "gemini-2.5-flash"
+FLASH = "gemini-2.5-flash-lite"
 GEMINI_3 = "gemini-3-flash-preview"
 TOOLS = [
     {"type": "function", "name": "get_weather", "description": "The weather in a city", "strict": True, "parameters": {

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from adapters.app import Gateway
 from tests.e2e.conftest import USER_KEY, closed_port
 
-FLASH = "gemini-2.5-flash"
+FLASH = "gemini-2.5-flash-lite"
 AUTH = {"Authorization": f"Bearer {USER_KEY}"}
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -189,7 +189,7 @@ chat_requests = st.fixed_dictionaries(
     {"messages": st.lists(plain_turn, max_size=3).flatmap(
         lambda turns: st.sampled_from([turns + [{"role": "user", "content": "hi"}], turns + TOOL_ROUND]))},
     optional={
-        "model": st.sampled_from([FLASH, "gemini-3-pro-preview", "gemini-flash-latest", "gpt-4o", "models/gemini-2.5-pro",
+        "model": st.sampled_from([FLASH, "gemini-3.1-pro-preview", "gemini-flash-latest", "gpt-4o", "models/gemini-2.5-pro",
                                   "gemini-does-not-exist", "gemma-3-27b-it", "gpt-4o-search-preview"]),
         "stream": st.booleans(),
         "stream_options": st.fixed_dictionaries({"include_usage": st.booleans()}),

@@ -48,7 +48,7 @@ def sse_events(text: str) -> list:
 
 
 def chat(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello platform"}]})
+    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -62,7 +62,7 @@ def stream(target: Target, fake) -> None:
     started = time.monotonic()
     first_content = None
     body = []
-    request = {"model": "gemini-2.5-flash", "stream": True, "stream_options": {"include_usage": True},
+    request = {"model": "gemini-2.5-flash-lite", "stream": True, "stream_options": {"include_usage": True},
                "messages": [{"role": "user", "content": "count slowly #fake:chunks=4 #fake:delay=0.4"}]}
     with httpx.stream("POST", f"{target.base_url}/v1/chat/completions", json=request, headers=AUTH, timeout=30) as response:
         assert response.status_code == 200
@@ -82,7 +82,7 @@ def stream(target: Target, fake) -> None:
 
 
 def tool_call_stream(target: Target, fake) -> None:
-    request = {"model": "gemini-3-pro-preview", "stream": True, "tools": TOOLS,
+    request = {"model": "gemini-3.1-pro-preview", "stream": True, "tools": TOOLS,
                "messages": [{"role": "user", "content": "call get_weather city=Paris call get_time tz=UTC"}]}
     response = post(target, "/v1/chat/completions", request)
     assert response.status_code == 200
@@ -109,14 +109,14 @@ def models(target: Target, fake) -> None:
 
 
 def upstream_429(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "#fake:status=429"}]})
+    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]})
     assert response.status_code == 429
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert int(response.headers["retry-after"]) >= 7
 
 
 def bad_request(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash", "messages": "not a list"})
+    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": "not a list"})
     assert response.status_code == 400
     assert response.json()["error"] == {"message": "'messages' must be an array, got a string.", "type": "invalid_request_error",
                                         "param": "messages", "code": "invalid_type"}
@@ -211,7 +211,7 @@ def response_events(text: str) -> list[dict]:
 
 
 def responses(target: Target, fake) -> None:
-    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash", "input": "hello platform", "instructions": "be brief"})
+    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash-lite", "input": "hello platform", "instructions": "be brief"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["object"], body["status"], body["output_text"]) == ("response", "completed", "echo: hello platform")
@@ -220,7 +220,7 @@ def responses(target: Target, fake) -> None:
 
 def responses_stream_tool_call(target: Target, fake) -> None:
     prompt = "call get_weather city=Paris"
-    request = {"model": "gemini-3-pro-preview", "stream": True, "tools": [RESPONSES_TOOL], "input": prompt}
+    request = {"model": "gemini-3.1-pro-preview", "stream": True, "tools": [RESPONSES_TOOL], "input": prompt}
     response = post(target, "/v1/responses", request)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
     events = response_events(response.text)
@@ -229,7 +229,7 @@ def responses_stream_tool_call(target: Target, fake) -> None:
     (call,) = events[-1]["response"]["output"]
     assert call["type"] == "function_call" and "__thought__" in call["call_id"]
 
-    second = post(target, "/v1/responses", {"model": "gemini-3-pro-preview", "tools": [RESPONSES_TOOL], "input": [
+    second = post(target, "/v1/responses", {"model": "gemini-3.1-pro-preview", "tools": [RESPONSES_TOOL], "input": [
         {"role": "user", "content": prompt}, call, {"type": "function_call_output", "call_id": call["call_id"], "output": "sunny"},
     ]})
     assert second.status_code == 200, second.text
@@ -238,7 +238,7 @@ def responses_stream_tool_call(target: Target, fake) -> None:
 
 
 def responses_bad_input(target: Target, fake) -> None:
-    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash", "input": "hi", "previous_response_id": "resp_1"})
+    response = post(target, "/v1/responses", {"model": "gemini-2.5-flash-lite", "input": "hi", "previous_response_id": "resp_1"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "previous_response_id" and fake.requests == []
 
