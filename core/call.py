@@ -346,9 +346,22 @@ class Call:
     # --- upstream ----------------------------------------------------------------------------------
 
     def _fetch(self, requests: list[UpstreamRequest]) -> Fetch:
-        self._requests = list(requests)
+        self._requests = [self._fitted(request) for request in requests]
         self._rotations = [None] * len(self._requests)
         return self._fetching()
+
+    def _fitted(self, request: UpstreamRequest) -> UpstreamRequest:
+        """A generateContent request with what Gemini's 400s taught this instance about the model applied."""
+        if not _generates(request):
+            return request
+        body = self._instance.fits.apply(self._exchange.model, request.body, self._explicit())
+        return request if body == request.body else request._replace(body=body)
+
+    def _explicit(self) -> frozenset[str]:
+        """The body paths the client set in Google's own terms: never corrected."""
+        plan = getattr(self._exchange, "plan", None)
+        plan = getattr(plan, "chat", plan)  # a Responses plan holds its chat plan
+        return getattr(plan, "explicit", frozenset())
 
     def _fetching(self) -> Fetch:
         self._state = "fetching"
@@ -360,10 +373,15 @@ class Call:
     def _rotation(self, now: float) -> Rotation:
         if self._keys == (None,):
             return Rotation([None], now)
-        rotation = Rotation(self._instance.pool.order(self._keys, now, self.settings.max_attempts), now)
+        pool, model = self._instance.pool, self._model()
+        rotation = Rotation(pool.order(self._keys, now, self.settings.max_attempts, model=model), now)
         if not rotation.order:
-            rotation.error = UpstreamError("No Gemini API key to call with.")
+            rotation.error = pool.refusal(self._keys, now, model=model)  # every key rests for this model
         return rotation
+
+    def _model(self) -> str | None:
+        """The model the upstream calls are for: the key pool rests (key, model) pairs."""
+        return self._exchange.model if self._exchange is not None else self._native.model
 
     def _landed(self, index: int) -> Rotation:
         """The rotation of request `index`, whose attempt in flight has come back."""
@@ -390,6 +408,8 @@ class Call:
                 self._failed(rotation, error_from_gemini(status, body), now, retry=True)
             return
         if not ok:
+            if status == 400 and self._correct(rotation, index, body):
+                return
             self._failed(rotation, error_from_gemini(status, body, model=self._exchange.model), now, retry=True)
             return
         if self._requests[index].stream:
@@ -408,13 +428,30 @@ class Call:
             return
         rotation.succeed(data)
 
+    def _correct(self, rotation: Rotation, index: int, body: bytes) -> bool:
+        """Gemini refused a value the gateway chose (a thinking level, a penalty, ...): send the request
+        once more, to the same key, with what Gemini allows (core/fitting.py)."""
+        request = self._requests[index]
+        if rotation.corrected or not _generates(request):
+            return False
+        correction = self._instance.fits.correct(self._exchange.model, request.body, 400, body, self._explicit())
+        if correction is None:
+            return False
+        rotation.corrected = True
+        self._requests[index] = request._replace(body=correction.body)
+        self._note("corrected", correction.note)
+        rotation.again()
+        return True
+
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
         self._report(rotation, error, now)
         rotation.fail(error, retry=retry and should_retry(error, now - rotation.started))
 
     def _report(self, rotation: Rotation, error: GatewayError | None, now: float) -> None:
         if self._keys != (None,):
-            self._instance.pool.report(rotation.key, error, now)
+            note = self._instance.pool.report(rotation.key, error, now, model=self._model())
+            if note:
+                self._note("keys", note)
 
     def _transport(self, kind: str, cause: str) -> GatewayError:
         settings = self.settings
@@ -592,6 +629,11 @@ class Call:
 
     def _note(self, field: str, note: str) -> None:
         self.log.setdefault(field, []).append(note)
+
+
+def _generates(request: UpstreamRequest) -> bool:
+    """A generateContent call with a JSON body: what core/fitting.py knows how to fit."""
+    return isinstance(request.body, dict) and request.path.endswith(("generateContent", "GenerateContent"))
 
 
 class _Pipe:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .config import Settings, settings_from_env
+from .fitting import Fits
 from .keys import KeyPool
 
 __all__ = ["Instance"]
@@ -20,6 +21,7 @@ class Instance:
     def __init__(self, settings: Settings, *, platform: str = "") -> None:
         self.settings = settings
         self.pool = KeyPool(settings.key_cooldown)
+        self.fits = Fits()
         self.platform = platform
 
     @classmethod

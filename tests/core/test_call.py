@@ -46,8 +46,8 @@ def chunk(text: str, finish: str | None = None) -> dict:
     return {"candidates": [candidate], "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}}
 
 
-CHAT = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}).encode()
-STREAM = json.dumps({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "hello"}]}).encode()
+CHAT = json.dumps({"model": "gemini-3.8-flash", "messages": [{"role": "user", "content": "hello"}]}).encode()
+STREAM = json.dumps({"model": "gemini-3.8-flash", "stream": True, "messages": [{"role": "user", "content": "hello"}]}).encode()
 
 
 def new_call(instance: Any = None, method: str = "POST", target: str = "/v1/chat/completions", headers: dict | None = None,
@@ -127,7 +127,7 @@ def test_a_chat_request_becomes_one_attempt_and_its_answer():
     assert json.loads(answer.body)["choices"][0]["message"]["content"] == "hello back"
     assert ("x-request-id", "req1") in answer.headers and ("access-control-allow-origin", "*") in answer.headers
     [sent] = upstream.sent
-    assert sent["headers"]["x-goog-api-key"] == KEY1 and sent["target"] == "/v1beta/models/gemini-2.5-flash:generateContent"
+    assert sent["headers"]["x-goog-api-key"] == KEY1 and sent["target"] == "/v1beta/models/gemini-3.8-flash:generateContent"
     assert call.log["status"] == 200 and call.log["attempts"] == 1 and call.log["usage"]
 
 
@@ -290,7 +290,7 @@ def test_after_a_tick_the_stream_opens_without_a_second_head():
 
 
 def test_keep_alives_are_off_for_gemini_s_own_streams_and_when_set_to_zero():
-    call = new_call(method="POST", target="/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    call = new_call(method="POST", target="/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse",
                     headers={"x-goog-api-key": KEY1})
     call.start()
     assert call.body(b"{}").keepalive == 0
@@ -326,7 +326,8 @@ def test_a_native_answer_is_scrubbed_even_when_the_key_is_split_across_chunks():
     assert answer.status == 403 and KEY1.encode() not in answer.body and KEY1 not in str(answer.headers)
     body = b'data: {"error": {"message": "Consumer api_key:' + KEY1.encode() + b' has been suspended."}}\n\n'
     pieces = [body[:40], body[40:60], body[60:]]
-    call = new_call(instance, target="/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", headers={"x-goog-api-key": TOKEN})
+    instance = Instance(Settings(api_keys=(KEY1,), auth_tokens=(TOKEN,)))  # the 403 set the key aside: a fresh pool
+    call = new_call(instance, target="/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse", headers={"x-goog-api-key": TOKEN})
     tail, streamed = run(call, Upstream(("stream", pieces)), b"{}")
     assert KEY1.encode() not in streamed + tail.data and (streamed + tail.data).count(b"[redacted]") == 1
 
@@ -390,3 +391,65 @@ def test_a_client_that_left_is_logged_as_such():
     call.gone()
     level, fields = call.finish(NOW + 1)
     assert fields["status"] == 499 and fields["disconnected"] and fields["ms"] == 1000.0
+
+
+# --- fitting and the pool -------------------------------------------------------------------------
+
+# A real refusal (earendil-works/pi#9455, WritingTools#282): the model takes no MINIMAL level.
+NO_MINIMAL = error_body(400, "INVALID_ARGUMENT", "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
+
+
+def thinking_chat(model: str, **extra: Any) -> bytes:
+    return json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}).encode()
+
+
+def test_a_level_the_gateway_chose_and_gemini_refused_is_corrected_once_and_remembered():
+    instance = Instance(Settings())
+    upstream = Upstream(("answer", 400, NO_MINIMAL), ("answer", 200, text_answer()))
+    call = new_call(instance)
+    answer, _ = run(call, upstream, thinking_chat("gemini-3-flash-preview", reasoning_effort="minimal"))
+    levels = [json.loads(s["body"])["generationConfig"]["thinkingConfig"]["thinkingLevel"] for s in upstream.sent]
+    assert answer.status == 200 and levels == ["minimal", "low"]
+    assert [s["headers"]["x-goog-api-key"] for s in upstream.sent] == [KEY1, KEY1]  # the same key: it was not the key's fault
+    assert call.log["corrected"] and "minimal" in call.log["corrected"][0]
+    # the next request to that model is fitted before it is sent
+    upstream = Upstream(("answer", 200, text_answer()))
+    run(new_call(instance), upstream, thinking_chat("gemini-3-flash-preview", reasoning_effort="minimal"))
+    assert json.loads(upstream.sent[0]["body"])["generationConfig"]["thinkingConfig"]["thinkingLevel"] == "low"
+
+
+def test_a_level_the_client_set_in_google_s_terms_stays_the_client_s_400():
+    upstream = Upstream(("answer", 400, NO_MINIMAL), ("answer", 200, text_answer()))
+    body = thinking_chat("gemini-3-flash-preview", extra_body={"google": {"thinking_config": {"thinking_level": "minimal"}}})
+    answer, _ = run(new_call(), upstream, body)
+    assert answer.status == 400 and "MINIMAL" in envelope(answer)["message"] and len(upstream.sent) == 1
+
+
+def test_a_correction_is_made_once_never_in_a_loop():
+    upstream = Upstream(("answer", 400, NO_MINIMAL), ("answer", 400, NO_MINIMAL), ("answer", 200, text_answer()))
+    answer, _ = run(new_call(), upstream, thinking_chat("gemini-3-flash-preview", reasoning_effort="minimal"))
+    assert answer.status == 400 and len(upstream.sent) == 2
+
+
+DAILY = error_body(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.", details=[
+    {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
+        {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+         "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+         "quotaDimensions": {"location": "global", "model": "gemini-3.8-flash"}, "quotaValue": "250"}]},
+    {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "0s"}])
+
+
+def test_a_daily_quota_rests_the_key_for_that_model_only_and_the_pool_says_when_it_is_back():
+    instance = Instance(Settings())
+    call = new_call(instance)
+    answer, _ = run(call, Upstream(("answer", 429, DAILY)), thinking_chat("gemini-3.8-flash"))
+    assert answer.status == 429 and "GenerateRequestsPerDayPerProjectPerModel-FreeTier" in call.log["keys"][0]
+    assert KEY1 not in json.dumps(call.log)
+    # the same model, a second later: not sent, a 429 that says when
+    upstream = Upstream(("answer", 200, text_answer()))
+    answer, _ = run(new_call(instance), upstream, thinking_chat("gemini-3.8-flash"))
+    retry_after = int(dict(answer.headers)["retry-after"])
+    assert answer.status == 429 and upstream.sent == [] and 3600 < retry_after <= 86400
+    # another model still goes
+    answer, _ = run(new_call(instance), upstream, thinking_chat("gemini-3.1-pro-preview"))
+    assert answer.status == 200 and len(upstream.sent) == 1
