@@ -132,3 +132,28 @@ def test_a_schema_must_be_an_object_and_not_absurdly_deep(convert):
         deep = {"type": "object", "properties": {"x": deep}}
     with pytest.raises(InvalidRequestError):
         convert(deep, "p")
+
+
+def test_allof_unions_properties_and_the_first_definition_of_a_name_wins():
+    schema = {"allOf": [{"properties": {"a": {"type": "string"}, "b": {"type": "string"}}, "required": ["a"]},
+                        {"properties": {"b": {"type": "integer"}, "c": {"type": "integer"}}, "required": ["c", "a"]},
+                        {"properties": {"d": {}}, "required": ["d"]}]}
+    for convert in (to_gemini_json_schema, to_gemini_openapi_schema):
+        out = convert(schema, "p")
+        # Each later member's names come first: what folding `{**later, **merged}` member by member gave.
+        assert list(out["properties"].items()) == [("d", {}), ("b", {"type": "string"}), ("c", {"type": "integer"}), ("a", {"type": "string"})]
+        assert out["required"] == ["a", "c", "d"]
+
+
+def test_refs_cycling_through_two_definitions_stop_where_the_cycle_closes():
+    schema = {"$defs": {"A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}},
+                        "B": {"type": "array", "items": {"$ref": "#/$defs/A"}},
+                        "Self": {"$ref": "#/$defs/Self"}},
+              "type": "object", "properties": {"a": {"$ref": "#/$defs/A"}, "s": {"$ref": "#/$defs/Self", "description": "me"},
+                                                "root": {"$ref": "#"}}}
+    assert to_gemini_openapi_schema(schema, "p") == {"type": "object", "properties": {
+        "a": {"type": "object", "properties": {"b": {"type": "array", "items": {"type": "object"}}}},
+        "s": {"type": "object", "description": "me"},
+        "root": {"type": "object"},
+    }}
+    assert to_gemini_json_schema(schema, "p")["properties"]["a"] == {"$ref": "#/$defs/A"}  # Gemini resolves these itself
