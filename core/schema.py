@@ -13,6 +13,12 @@ Two targets:
 Each dialect is a table of keyword rules; a rule reads one keyword and writes what it keeps into the
 node being built. Both build new objects and never touch their input. Malformed keywords inside a
 schema are dropped rather than rejected: the model still sees every name and description.
+
+Bounded: a schema nested deeper than `_MAX_DEPTH` is a 400. Inlining `$ref`s can multiply a schema
+(eight definitions each naming the next eight times make 8**8 copies), so each inlined definition is
+built once per set of enclosing definitions and then shared (the result is to be read, not changed),
+and a schema that would grow more than `_MAX_GROWTH`-fold is a 400 naming the parameter. The work
+stays linear in the size of the input.
 """
 
 from __future__ import annotations
@@ -25,6 +31,13 @@ from .errors import InvalidRequestError
 __all__ = ["to_gemini_json_schema", "to_gemini_openapi_schema"]
 
 _MAX_DEPTH = 64
+# How much inlining its `$refs` may add to a schema: this many times its size as sent, or
+# `_MIN_INLINED`, whichever is more. Sizes are about the bytes of JSON, plus `_OBJECT_WEIGHT` per
+# object for the work of building it. Real Pydantic / Zod schemas grow a few times when inlined, and
+# Gemini itself refuses big ones: "too many states for serving" (googleapis/python-genai#660).
+_MAX_GROWTH = 16
+_MIN_INLINED = 32 * 1024
+_OBJECT_WEIGHT = 32
 
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 # Plain-valued fields of Gemini's `Schema` message (googleapis/python-genai types.Schema).
@@ -51,10 +64,12 @@ _Rule = Callable[["_Walk", dict[str, Any], str, Any, int], Any]
 
 
 class _Walk:
-    """One conversion, and the parameter a 400 names."""
+    """One conversion: the parameter a 400 names, and what the conversion has cost so far."""
 
     def __init__(self, param: str) -> None:
         self.param = param
+        self.work = 0  # entries read or merged: proportional to the time taken (the tests bound it)
+        self.deepest = -1
 
     def clean(self, node: Any, depth: int) -> dict[str, Any]:
         raise NotImplementedError
@@ -62,6 +77,8 @@ class _Walk:
     def enter(self, node: dict[str, Any], depth: int) -> None:
         if depth > _MAX_DEPTH:
             raise _too_deep(self.param)
+        self.deepest = max(self.deepest, depth)
+        self.work += 1 + len(node)
 
     def keywords(self, node: dict[str, Any], depth: int, rules: dict[str, _Rule]) -> tuple[dict[str, Any], bool]:
         """The node built by applying each keyword's rule in order, and whether any keyword admits null."""
@@ -69,7 +86,11 @@ class _Walk:
         nullable = False
         for key, value in node.items():
             rule = rules.get(key)
-            if rule is not None and rule(self, out, key, value, depth + 1):
+            if rule is None:
+                continue
+            if isinstance(value, (dict, list)):
+                self.work += len(value)
+            if rule(self, out, key, value, depth + 1):
                 nullable = True
         return out, nullable
 
@@ -103,7 +124,12 @@ class _OpenApiWalk(_Walk):
         super().__init__(param)
         self.defs = {f"#/{key}/{name}": sub for key in ("definitions", "$defs") if isinstance(root.get(key), dict)
                      for name, sub in root[key].items()}
+        self.root = root
+        self.weights: dict[str, int] = {}
+        self.size = 0  # what inlining has added so far
+        self.limit = 0  # set once `size` passes `_MIN_INLINED`: weighing the input costs a pass over it
         self.seen: set[str] = set()  # the definitions being inlined around the current node
+        self.built: dict[tuple[str, frozenset[str]], tuple[dict[str, Any], int, int]] = {}
 
     def clean(self, node: Any, depth: int) -> dict[str, Any]:
         if not isinstance(node, dict):
@@ -115,14 +141,42 @@ class _OpenApiWalk(_Walk):
         return _openapi_finish(out, nullable)
 
     def _inline(self, ref: str, depth: int) -> dict[str, Any]:
-        """Definition `ref` cleaned at `depth`."""
+        """Definition `ref` cleaned at `depth`: built once per set of enclosing definitions, then shared."""
         if ref in self.seen or ref not in self.defs:
             # A recursive type cannot be inlined; an object of unknown shape is the honest rest.
             return {"type": "object"}
+        key = (ref, frozenset(self.seen))
+        self.work += 1 + len(self.seen)
+        if key not in self.built:
+            self.built[key] = self._build(ref, depth)
+            return self.built[key][0]
+        schema, size, height = self.built[key]
+        if depth + height > _MAX_DEPTH:
+            raise _too_deep(self.param)
+        self.deepest = max(self.deepest, depth + height)
+        self._grow(size)
+        return schema
+
+    def _build(self, ref: str, depth: int) -> tuple[dict[str, Any], int, int]:
+        """Definition `ref` cleaned at `depth`, with the size it added and its height below `depth`."""
+        size, deepest = self.size, self.deepest
+        if ref not in self.weights:
+            self.weights[ref] = _weight(self.defs[ref])
+        self._grow(self.weights[ref])
+        self.deepest = depth - 1
         self.seen.add(ref)
         schema = self.clean(self.defs[ref], depth)
         self.seen.discard(ref)
-        return schema
+        built = (schema, self.size - size, self.deepest - depth)
+        self.deepest = max(deepest, self.deepest)
+        return built
+
+    def _grow(self, size: int) -> None:
+        self.size += size
+        if self.size > _MIN_INLINED and not self.limit:
+            self.limit = max(_MIN_INLINED, _MAX_GROWTH * _weight(self.root))
+        if self.limit and self.size > self.limit:
+            raise _too_big(self.param, self.limit)
 
 
 # Values.
@@ -341,20 +395,65 @@ def _tidy_object(out: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_all(walk: _Walk, out: dict[str, Any], members: list[dict[str, Any]]) -> None:
-    """Fold `allOf` members (or a lone `anyOf` variant) into `out`; the first value of a keyword wins."""
+    """Fold `allOf` members (or a lone `anyOf` variant) into `out`, in one pass so that a long list costs
+    what it weighs: the first value of a keyword wins, and `properties` and `required` are unions."""
+    maps = [out["properties"]] if isinstance(out.get("properties"), dict) else []
+    lists = [out["required"]] if isinstance(out.get("required"), list) else []
     for member in members:
+        walk.work += len(member)
         for key, value in member.items():
-            if key == "properties" and isinstance(out.get(key), dict):
-                out[key] = {**value, **out[key]}
-            elif key == "required" and isinstance(out.get(key), list):
-                out[key] = out[key] + [name for name in value if name not in out[key]]
-            else:
-                out.setdefault(key, value)
+            if key == "properties":
+                maps.append(value)
+            elif key == "required":
+                lists.append(value)
+            out.setdefault(key, value)
+    if len(maps) > 1:
+        walk.work += sum(map(len, maps))
+        out["properties"] = _layered(maps)
+    if len(lists) > 1:
+        walk.work += sum(map(len, lists))
+        out["required"] = _union(lists)
+
+
+def _layered(maps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The maps merged as if each later one were laid under the result so far: the earliest value of
+    a name wins, and a later map's names come first (what folding `{**later, **merged}` gives)."""
+    values: dict[str, Any] = {}
+    for properties in maps:
+        for name, value in properties.items():
+            values.setdefault(name, value)
+    return {name: values[name] for properties in reversed(maps) for name in properties}
+
+
+def _union(lists: list[list[str]]) -> list[str]:
+    """The first list, then each later list's names not already listed."""
+    merged, names = list(lists[0]), set(lists[0])
+    for more in lists[1:]:
+        new = [name for name in more if name not in names]
+        merged += new
+        names.update(new)
+    return merged
 
 
 def _with_annotations(schema: dict[str, Any], ref_node: dict[str, Any]) -> dict[str, Any]:
     extra = {k: ref_node[k] for k in ("description", "title") if isinstance(ref_node.get(k), str)}
     return {**schema, **extra} if extra else schema
+
+
+def _weight(value: Any) -> int:
+    """About how many bytes `value` takes as JSON, plus `_OBJECT_WEIGHT` per object (without recursion)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            total += _OBJECT_WEIGHT + 4 * len(item) + sum(map(len, item))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            total += 2 + len(item)
+            stack.extend(item)
+        else:
+            total += len(item) + 2 if isinstance(item, str) else 5
+    return total
 
 
 def _require_object(schema: Any, param: str) -> dict[str, Any]:
@@ -364,4 +463,17 @@ def _require_object(schema: Any, param: str) -> dict[str, Any]:
 
 
 def _too_deep(param: str) -> InvalidRequestError:
-    return InvalidRequestError(f"'{param}' is nested more than {_MAX_DEPTH} levels deep.", param=param)
+    return InvalidRequestError(
+        f"'{param}' is nested more than {_MAX_DEPTH} levels deep; "
+        "flatten the schema: fewer nested objects and arrays, fewer $refs inside definitions.",
+        param=param,
+    )
+
+
+def _too_big(param: str, limit: int) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"'{param}' grows past {limit // 1024} KB when its $refs are inlined, which this model needs "
+        "(each $ref becomes a full copy of its definition); refer to shared definitions less often, "
+        "or use a model that accepts $ref (Gemini 2.5 or later).",
+        param=param,
+    )
