@@ -10,12 +10,20 @@ Two targets:
 * `to_gemini_openapi_schema` → `parameters` / `responseSchema` (older models): the OpenAPI 3.0 subset
   of Gemini's `Schema` message — no `$ref`, no type lists, `nullable` instead of `null`, string enums.
 
-Both build new objects and never touch their input. Malformed keywords inside a schema are dropped
-rather than rejected: the model still sees every name and description.
+Each dialect is a table of keyword rules; a rule reads one keyword and writes what it keeps into the
+node being built. Both build new objects and never touch their input. Malformed keywords inside a
+schema are dropped rather than rejected: the model still sees every name and description.
+
+Bounded: a schema nested deeper than `_MAX_DEPTH` is a 400. Inlining `$ref`s can multiply a schema
+(eight definitions each naming the next eight times make 8**8 copies), so each inlined definition is
+built once per set of enclosing definitions and then shared (the result is to be read, not changed),
+and a schema that would grow more than `_MAX_GROWTH`-fold is a 400 naming the parameter. The work
+stays linear in the size of the input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import InvalidRequestError
@@ -23,181 +31,343 @@ from .errors import InvalidRequestError
 __all__ = ["to_gemini_json_schema", "to_gemini_openapi_schema"]
 
 _MAX_DEPTH = 64
+# How much inlining its `$refs` may add to a schema: this many times its size as sent, or
+# `_MIN_INLINED`, whichever is more. Sizes are about the bytes of JSON, plus `_OBJECT_WEIGHT` per
+# object for the work of building it. Real Pydantic / Zod schemas grow a few times when inlined, and
+# Gemini itself refuses big ones: "too many states for serving" (googleapis/python-genai#660).
+_MAX_GROWTH = 16
+_MIN_INLINED = 32 * 1024
+_OBJECT_WEIGHT = 32
 
-_JSON_KEYWORDS = frozenset({
-    "$id", "$defs", "$ref", "$anchor", "type", "format", "title", "description", "enum", "items",
-    "prefixItems", "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf", "properties",
-    "additionalProperties", "required", "propertyOrdering",
-})
-# Plain-valued fields of Gemini's `Schema` message (googleapis/python-genai types.Schema); the
-# structural ones (type, enum, properties, items, anyOf, nullable, required) are handled one by one.
-_OPENAPI_STRINGS = frozenset({"title", "description", "pattern", "format"})
-_OPENAPI_NUMBERS = frozenset({
-    "minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength", "minimum", "maximum",
-})
-_OPENAPI_VALUES = frozenset({"default", "example"})
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+# Plain-valued fields of Gemini's `Schema` message (googleapis/python-genai types.Schema).
+_OPENAPI_STRINGS = ("title", "description", "pattern", "format")
+_OPENAPI_NUMBERS = ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength", "minimum", "maximum")
+_OPENAPI_VALUES = ("default", "example")
 # The Gemini API accepts only these `format` values per type; anything else is a 400.
 _OPENAPI_FORMATS = {"string": {"enum", "date-time"}, "number": {"float", "double"}, "integer": {"int32", "int64"}}
-_SCHEMA_LISTS = ("anyOf", "oneOf", "prefixItems")
-_SCHEMA_MAPS = ("properties", "$defs")
 
 
 def to_gemini_json_schema(schema: Any, param: str) -> dict[str, Any]:
     """A copy of `schema` keeping only what Gemini's JSON Schema fields accept."""
-    if not isinstance(schema, dict):
-        raise InvalidRequestError(f"'{param}' must be a JSON Schema object.", param=param)
-    return _JsonCleaner(param).clean(schema, 0)
+    return _JsonWalk(param).clean(_require_object(schema, param), 0)
 
 
 def to_gemini_openapi_schema(schema: Any, param: str) -> dict[str, Any]:
     """A copy of `schema` rewritten into Gemini's OpenAPI `Schema` subset, with `$ref`s inlined."""
-    if not isinstance(schema, dict):
-        raise InvalidRequestError(f"'{param}' must be a JSON Schema object.", param=param)
-    defs = {}
-    for key in ("definitions", "$defs"):
-        if isinstance(schema.get(key), dict):
-            defs.update({f"#/{key}/{name}": sub for name, sub in schema[key].items()})
-    return _OpenApiCleaner(param, defs).clean(schema, 0, frozenset())
+    return _OpenApiWalk(param, _require_object(schema, param)).clean(schema, 0)
 
 
-class _JsonCleaner:
+# A rule: (walk, node being built, keyword, its value, depth of its sub-schemas) -> whether the keyword
+# admits null (the OpenAPI dialect spells that `nullable`; JSON Schema rules return None).
+_Rule = Callable[["_Walk", dict[str, Any], str, Any, int], Any]
+
+
+class _Walk:
+    """One conversion: the parameter a 400 names, and what the conversion has cost so far."""
+
     def __init__(self, param: str) -> None:
         self.param = param
+        self.work = 0  # entries read or merged: proportional to the time taken (the tests bound it)
+        self.deepest = -1
 
+    def clean(self, node: Any, depth: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def enter(self, node: dict[str, Any], depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            raise _too_deep(self.param)
+        self.deepest = max(self.deepest, depth)
+        self.work += 1 + len(node)
+
+    def keywords(self, node: dict[str, Any], depth: int, rules: dict[str, _Rule]) -> tuple[dict[str, Any], bool]:
+        """The node built by applying each keyword's rule in order, and whether any keyword admits null."""
+        out: dict[str, Any] = {}
+        nullable = False
+        for key, value in node.items():
+            rule = rules.get(key)
+            if rule is None:
+                continue
+            if isinstance(value, (dict, list)):
+                self.work += len(value)
+            if rule(self, out, key, value, depth + 1):
+                nullable = True
+        return out, nullable
+
+    def schemas(self, value: dict[str, Any], depth: int) -> dict[str, Any]:
+        return {name: self.clean(sub, depth) for name, sub in value.items()}
+
+
+class _JsonWalk(_Walk):
     def clean(self, node: Any, depth: int) -> dict[str, Any]:
         if not isinstance(node, dict):
             return {}  # `true` / malformed sub-schemas: accept anything
-        if depth > _MAX_DEPTH:
-            raise _too_deep(self.param)
+        self.enter(node, depth)
         if isinstance(node.get("$ref"), str):
-            return self._ref(node, depth)
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "const" and _is_scalar(value):
-                out.setdefault("enum", [value])
-            elif key == "definitions" and isinstance(value, dict):
-                out.setdefault("$defs", {}).update({k: self.clean(v, depth + 1) for k, v in value.items()})
-            elif key == "allOf" and isinstance(value, list):
-                for sub in value:
-                    _merge_into(out, self.clean(sub, depth + 1))
-            elif key in _JSON_KEYWORDS:
-                cleaned = self._keyword(key, value, depth)
-                if cleaned is not None:
-                    if key in _SCHEMA_MAPS and isinstance(out.get(key), dict):
-                        out[key] = {**out[key], **cleaned}
-                    else:
-                        out[key] = cleaned
+            return self._ref(node, depth + 1)
+        out, _ = self.keywords(node, depth, _JSON_RULES)
         return _wrap_ref(_tidy_object(out))
 
     def _ref(self, node: dict[str, Any], depth: int) -> dict[str, Any]:
-        out = {k: v for k, v in node.items() if k in ("$id", "$anchor") and isinstance(v, str)}
+        out: dict[str, Any] = {k: v for k, v in node.items() if k in ("$id", "$anchor") and isinstance(v, str)}
         out["$ref"] = node["$ref"].replace("#/definitions/", "#/$defs/", 1)
         for key in ("definitions", "$defs"):
-            defs = self._keyword("$defs", node.get(key), depth)
+            defs = self.schemas(node[key], depth) if isinstance(node.get(key), dict) else None
             if defs:
                 out["$defs"] = {**out.get("$defs", {}), **defs}
         out.update((k, node[k]) for k in ("description", "title") if isinstance(node.get(k), str))
         return _wrap_ref(out)
 
-    def _keyword(self, key: str, value: Any, depth: int) -> Any:
-        if key in _SCHEMA_MAPS:
-            return {k: self.clean(v, depth + 1) for k, v in value.items()} if isinstance(value, dict) else None
-        if key in _SCHEMA_LISTS:
-            return [self.clean(v, depth + 1) for v in value] if isinstance(value, list) else None
-        if key == "items":
-            return self.clean(value, depth + 1) if isinstance(value, (dict, bool)) else None
-        if key == "additionalProperties":
-            if isinstance(value, bool):
-                return value
-            return self.clean(value, depth + 1) if isinstance(value, dict) else None
-        if key == "type":
-            return _json_type(value)
-        if key == "enum":
-            values = [v for v in value if _is_scalar(v)] if isinstance(value, list) else []
-            return values or None
-        if key in ("required", "propertyOrdering"):
-            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else None
-        if key in ("minItems", "maxItems", "minimum", "maximum"):
-            return value if _is_number(value) else None
-        return value if isinstance(value, str) else None  # $id $anchor format title description
 
+class _OpenApiWalk(_Walk):
+    def __init__(self, param: str, root: dict[str, Any]) -> None:
+        super().__init__(param)
+        self.defs = {f"#/{key}/{name}": sub for key in ("definitions", "$defs") if isinstance(root.get(key), dict)
+                     for name, sub in root[key].items()}
+        self.root = root
+        self.weights: dict[str, int] = {}
+        self.size = 0  # what inlining has added so far
+        self.limit = 0  # set once `size` passes `_MIN_INLINED`: weighing the input costs a pass over it
+        self.seen: set[str] = set()  # the definitions being inlined around the current node
+        self.built: dict[tuple[str, frozenset[str]], tuple[dict[str, Any], int, int]] = {}
 
-class _OpenApiCleaner:
-    def __init__(self, param: str, defs: dict[str, Any]) -> None:
-        self.param = param
-        self.defs = defs
-
-    def clean(self, node: Any, depth: int, seen: frozenset[str]) -> dict[str, Any]:
+    def clean(self, node: Any, depth: int) -> dict[str, Any]:
         if not isinstance(node, dict):
             return {}
-        if depth > _MAX_DEPTH:
-            raise _too_deep(self.param)
+        self.enter(node, depth)
         if isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen or ref not in self.defs:
-                # A recursive type cannot be inlined; an object of unknown shape is the honest rest.
-                return _with_annotations({"type": "object"}, node)
-            return _with_annotations(self.clean(self.defs[ref], depth + 1, seen | {ref}), node)
+            return _with_annotations(self._inline(node["$ref"], depth + 1), node)
+        out, nullable = self.keywords(node, depth, _OPENAPI_RULES)
+        return _openapi_finish(out, nullable)
 
-        out: dict[str, Any] = {}
-        nullable = False
-        for key, value in node.items():
-            if key in ("anyOf", "oneOf") and isinstance(value, list):
-                variants = [self.clean(v, depth + 1, seen) for v in value]
-                nullable |= any(v.get("type") == "null" for v in variants)
-                variants = [v for v in variants if v.get("type") != "null"]
-                if len(variants) == 1:
-                    _merge_into(out, variants[0])
-                elif variants:
-                    out["anyOf"] = variants
-            elif key == "allOf" and isinstance(value, list):
-                for sub in value:
-                    _merge_into(out, self.clean(sub, depth + 1, seen))
-            elif key == "type":
-                types = _json_type(value)
-                if isinstance(types, list):
-                    nullable |= "null" in types
-                    types = [t for t in types if t != "null"]
-                    if len(types) == 1:
-                        out["type"] = types[0]
-                    elif types:
-                        out["anyOf"] = [{"type": t} for t in types]
-                elif types is not None:
-                    out["type"] = types
-            elif key == "const" and (_is_scalar(value) or isinstance(value, bool)):
-                out["enum"] = [_enum_str(value)]
-            elif key == "enum" and isinstance(value, list):
-                nullable |= None in value
-                values = [_enum_str(v) for v in value if _is_scalar(v) or isinstance(v, bool)]
-                if values:
-                    out["enum"] = values
-            elif key == "properties" and isinstance(value, dict):
-                out["properties"] = {k: self.clean(v, depth + 1, seen) for k, v in value.items()}
-            elif key == "items" and isinstance(value, dict):
-                out["items"] = self.clean(value, depth + 1, seen)
-            elif key in ("required", "propertyOrdering") and isinstance(value, list):
-                out[key] = [v for v in value if isinstance(v, str)]
-            elif key == "nullable" and isinstance(value, bool):
-                nullable |= value
-            elif key in _OPENAPI_STRINGS:
-                if isinstance(value, str):
-                    out[key] = value
-            elif key in _OPENAPI_NUMBERS:
-                if _is_number(value):
-                    out[key] = value
-            elif key in _OPENAPI_VALUES:
-                out[key] = value
+    def _inline(self, ref: str, depth: int) -> dict[str, Any]:
+        """Definition `ref` cleaned at `depth`: built once per set of enclosing definitions, then shared."""
+        if ref in self.seen or ref not in self.defs:
+            # A recursive type cannot be inlined; an object of unknown shape is the honest rest.
+            return {"type": "object"}
+        key = (ref, frozenset(self.seen))
+        self.work += 1 + len(self.seen)
+        if key not in self.built:
+            self.built[key] = self._build(ref, depth)
+            return self.built[key][0]
+        schema, size, height = self.built[key]
+        if depth + height > _MAX_DEPTH:
+            raise _too_deep(self.param)
+        self.deepest = max(self.deepest, depth + height)
+        self._grow(size)
+        return schema
 
-        if "enum" in out:
-            out["type"] = "string"  # Gemini's Schema takes enums of strings only
-        if "format" in out and out["format"] not in _OPENAPI_FORMATS.get(out.get("type", ""), ()):
-            del out["format"]
-        if out.get("type") == "null":
-            return {"type": "null"}  # removed by the enclosing anyOf, or nullable there
-        if nullable:
-            out["nullable"] = True
-        return _tidy_object(out)
+    def _build(self, ref: str, depth: int) -> tuple[dict[str, Any], int, int]:
+        """Definition `ref` cleaned at `depth`, with the size it added and its height below `depth`."""
+        size, deepest = self.size, self.deepest
+        if ref not in self.weights:
+            self.weights[ref] = _weight(self.defs[ref])
+        self._grow(self.weights[ref])
+        self.deepest = depth - 1
+        self.seen.add(ref)
+        schema = self.clean(self.defs[ref], depth)
+        self.seen.discard(ref)
+        built = (schema, self.size - size, self.deepest - depth)
+        self.deepest = max(deepest, self.deepest)
+        return built
+
+    def _grow(self, size: int) -> None:
+        self.size += size
+        if self.size > _MIN_INLINED and not self.limit:
+            self.limit = max(_MIN_INLINED, _MAX_GROWTH * _weight(self.root))
+        if self.limit and self.size > self.limit:
+            raise _too_big(self.param, self.limit)
+
+
+# Values.
+
+def _json_type(value: Any) -> str | list[str] | None:
+    if isinstance(value, str):
+        return value if value in _JSON_TYPES else None
+    if isinstance(value, list):
+        types = [t for t in value if isinstance(t, str) and t in _JSON_TYPES]
+        return types or None
+    return None
+
+
+def _enum_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    """A string or a number: what Gemini accepts in `enum`."""
+    return isinstance(value, str) or _is_number(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# Rules of both dialects.
+
+def _keep_string(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, str):
+        out[key] = value
+
+
+def _keep_number(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if _is_number(value):
+        out[key] = value
+
+
+def _keep_strings(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, list):
+        out[key] = [v for v in value if isinstance(v, str)]
+
+
+def _all_of(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, list):
+        _merge_all(walk, out, [walk.clean(sub, depth) for sub in value])
+
+
+# Rules of the JSON Schema dialect.
+
+def _json_keep_type(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    types = _json_type(value)
+    if types is not None:
+        out[key] = types
+
+
+def _json_enum(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    values = [v for v in value if _is_scalar(v)] if isinstance(value, list) else []
+    if values:
+        out[key] = values
+
+
+def _json_const(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if _is_scalar(value):
+        out.setdefault("enum", [value])
+
+
+def _json_definitions(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict):
+        out.setdefault("$defs", {}).update(walk.schemas(value, depth))
+
+
+def _json_schema_map(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict):
+        cleaned = walk.schemas(value, depth)
+        out[key] = {**out[key], **cleaned} if isinstance(out.get(key), dict) else cleaned
+
+
+def _json_schema_list(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, list):
+        out[key] = [walk.clean(sub, depth) for sub in value]
+
+
+def _json_items(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, (dict, bool)):
+        out[key] = walk.clean(value, depth)
+
+
+def _json_additional_properties(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, (dict, bool)):
+        out[key] = value if isinstance(value, bool) else walk.clean(value, depth)
+
+
+# A `$ref` that reaches the table is not a string, and is dropped like any keyword missing from it.
+_JSON_RULES: dict[str, _Rule] = {
+    "const": _json_const, "definitions": _json_definitions, "allOf": _all_of,
+    "$defs": _json_schema_map, "properties": _json_schema_map,
+    "anyOf": _json_schema_list, "oneOf": _json_schema_list, "prefixItems": _json_schema_list,
+    "items": _json_items, "additionalProperties": _json_additional_properties,
+    "type": _json_keep_type, "enum": _json_enum,
+    "required": _keep_strings, "propertyOrdering": _keep_strings,
+    **dict.fromkeys(("minItems", "maxItems", "minimum", "maximum"), _keep_number),
+    **dict.fromkeys(("$id", "$anchor", "format", "title", "description"), _keep_string),
+}
+
+
+# Rules of the OpenAPI dialect.
+
+def _openapi_variants(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> bool:
+    """`anyOf` / `oneOf`: a null variant makes the node nullable, and a lone variant left is folded in."""
+    if not isinstance(value, list):
+        return False
+    variants = [walk.clean(sub, depth) for sub in value]
+    kept = [v for v in variants if v.get("type") != "null"]
+    if len(kept) == 1:
+        _merge_all(walk, out, kept)
+    elif kept:
+        out["anyOf"] = kept
+    return len(kept) < len(variants)
+
+
+def _openapi_type(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> bool:
+    """A type list becomes one type or an `anyOf` of types, with "null" spelled `nullable`."""
+    types = _json_type(value)
+    if not isinstance(types, list):
+        if types is not None:
+            out["type"] = types
+        return False
+    kept = [t for t in types if t != "null"]
+    if len(kept) == 1:
+        out["type"] = kept[0]
+    elif kept:
+        out["anyOf"] = [{"type": t} for t in kept]
+    return len(kept) < len(types)
+
+
+def _openapi_const(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, (str, int, float)):
+        out["enum"] = [_enum_str(value)]
+
+
+def _openapi_enum(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> bool:
+    if not isinstance(value, list):
+        return False
+    values = [_enum_str(v) for v in value if isinstance(v, (str, int, float))]
+    if values:
+        out["enum"] = values
+    return None in value
+
+
+def _openapi_properties(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict):
+        out[key] = walk.schemas(value, depth)
+
+
+def _openapi_items(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict):
+        out[key] = walk.clean(value, depth)
+
+
+def _openapi_nullable(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> bool:
+    return value is True
+
+
+def _openapi_value(walk: _Walk, out: dict[str, Any], key: str, value: Any, depth: int) -> None:
+    out[key] = value
+
+
+_OPENAPI_RULES: dict[str, _Rule] = {
+    "anyOf": _openapi_variants, "oneOf": _openapi_variants, "allOf": _all_of,
+    "type": _openapi_type, "const": _openapi_const, "enum": _openapi_enum,
+    "properties": _openapi_properties, "items": _openapi_items,
+    "required": _keep_strings, "propertyOrdering": _keep_strings, "nullable": _openapi_nullable,
+    **dict.fromkeys(_OPENAPI_STRINGS, _keep_string),
+    **dict.fromkeys(_OPENAPI_NUMBERS, _keep_number),
+    **dict.fromkeys(_OPENAPI_VALUES, _openapi_value),
+}
+
+
+def _openapi_finish(out: dict[str, Any], nullable: bool) -> dict[str, Any]:
+    if "enum" in out:
+        out["type"] = "string"  # Gemini's Schema takes enums of strings only
+    if "format" in out and out["format"] not in _OPENAPI_FORMATS.get(out.get("type", ""), ()):
+        del out["format"]
+    if out.get("type") == "null":
+        return {"type": "null"}  # removed by the enclosing anyOf, or nullable there
+    if nullable:
+        out["nullable"] = True
+    return _tidy_object(out)
 
 
 def _wrap_ref(node: dict[str, Any]) -> dict[str, Any]:
@@ -224,15 +394,45 @@ def _tidy_object(out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _merge_into(out: dict[str, Any], extra: dict[str, Any]) -> None:
-    """Fold one `allOf` member (or a lone `anyOf` variant) into `out`; the first value of a keyword wins."""
-    for key, value in extra.items():
-        if key == "properties" and isinstance(out.get(key), dict):
-            out[key] = {**value, **out[key]}
-        elif key == "required" and isinstance(out.get(key), list):
-            out[key] = out[key] + [name for name in value if name not in out[key]]
-        else:
+def _merge_all(walk: _Walk, out: dict[str, Any], members: list[dict[str, Any]]) -> None:
+    """Fold `allOf` members (or a lone `anyOf` variant) into `out`, in one pass so that a long list costs
+    what it weighs: the first value of a keyword wins, and `properties` and `required` are unions."""
+    maps = [out["properties"]] if isinstance(out.get("properties"), dict) else []
+    lists = [out["required"]] if isinstance(out.get("required"), list) else []
+    for member in members:
+        walk.work += len(member)
+        for key, value in member.items():
+            if key == "properties":
+                maps.append(value)
+            elif key == "required":
+                lists.append(value)
             out.setdefault(key, value)
+    if len(maps) > 1:
+        walk.work += sum(map(len, maps))
+        out["properties"] = _layered(maps)
+    if len(lists) > 1:
+        walk.work += sum(map(len, lists))
+        out["required"] = _union(lists)
+
+
+def _layered(maps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The maps merged as if each later one were laid under the result so far: the earliest value of
+    a name wins, and a later map's names come first (what folding `{**later, **merged}` gives)."""
+    values: dict[str, Any] = {}
+    for properties in maps:
+        for name, value in properties.items():
+            values.setdefault(name, value)
+    return {name: values[name] for properties in reversed(maps) for name in properties}
+
+
+def _union(lists: list[list[str]]) -> list[str]:
+    """The first list, then each later list's names not already listed."""
+    merged, names = list(lists[0]), set(lists[0])
+    for more in lists[1:]:
+        new = [name for name in more if name not in names]
+        merged += new
+        names.update(new)
+    return merged
 
 
 def _with_annotations(schema: dict[str, Any], ref_node: dict[str, Any]) -> dict[str, Any]:
@@ -240,29 +440,40 @@ def _with_annotations(schema: dict[str, Any], ref_node: dict[str, Any]) -> dict[
     return {**schema, **extra} if extra else schema
 
 
-def _json_type(value: Any) -> str | list[str] | None:
-    if isinstance(value, str):
-        return value if value in _JSON_TYPES else None
-    if isinstance(value, list):
-        types = [t for t in value if isinstance(t, str) and t in _JSON_TYPES]
-        return types or None
-    return None
+def _weight(value: Any) -> int:
+    """About how many bytes `value` takes as JSON, plus `_OBJECT_WEIGHT` per object (without recursion)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            total += _OBJECT_WEIGHT + 4 * len(item) + sum(map(len, item))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            total += 2 + len(item)
+            stack.extend(item)
+        else:
+            total += len(item) + 2 if isinstance(item, str) else 5
+    return total
 
 
-def _enum_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
-
-
-def _is_scalar(value: Any) -> bool:
-    """A string or a number: what Gemini accepts in `enum`."""
-    return isinstance(value, str) or _is_number(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _require_object(schema: Any, param: str) -> dict[str, Any]:
+    if not isinstance(schema, dict):
+        raise InvalidRequestError(f"'{param}' must be a JSON Schema object.", param=param)
+    return schema
 
 
 def _too_deep(param: str) -> InvalidRequestError:
-    return InvalidRequestError(f"'{param}' is nested more than {_MAX_DEPTH} levels deep.", param=param)
+    return InvalidRequestError(
+        f"'{param}' is nested more than {_MAX_DEPTH} levels deep; "
+        "flatten the schema: fewer nested objects and arrays, fewer $refs inside definitions.",
+        param=param,
+    )
+
+
+def _too_big(param: str, limit: int) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"'{param}' grows past {limit // 1024} KB when its $refs are inlined, which this model needs "
+        "(each $ref becomes a full copy of its definition); refer to shared definitions less often, "
+        "or use a model that accepts $ref (Gemini 2.5 or later).",
+        param=param,
+    )

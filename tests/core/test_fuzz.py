@@ -23,6 +23,8 @@ from core.exchange import Stamp
 from core.routing import Route
 from core.stream import ChatStream
 
+from .test_schema import chain, compact_ladder, ladder, walk_within_bounds
+
 SETTINGS = Settings()
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -97,6 +99,56 @@ def test_prepare_any_route(route, body, model_id):
         exchange.requests()
     except InvalidRequestError:
         pass
+
+
+# Schemas built to blow up: `$ref` graphs with fan-out, cycles and self-references, through every
+# keyword that holds sub-schemas, plus the keyword soup above. The bounds are asserted on each.
+DEF_NAMES = ["A", "B", "C", "D", "E", "F"]
+refs = st.sampled_from(DEF_NAMES).map(lambda name: {"$ref": f"#/$defs/{name}"})
+schema_leaves = (st.sampled_from([{"type": "string"}, {"type": "null"}, {"enum": [1, None]}, {}, {"type": ["integer", "null"]},
+                                  {"const": True}, {"description": "d" * 500}, {"$ref": "#"}, {"$ref": "#/$defs/Z"}])
+                 | refs | refs | refs  # mostly references, so that fan-outs multiply
+                 | st.sampled_from(DEF_NAMES).map(lambda name: {"$ref": f"#/definitions/{name}", "description": "r"}))
+schema_nodes = st.recursive(schema_leaves, lambda inner: st.one_of(
+    st.lists(inner, min_size=1, max_size=8).map(lambda subs: {"type": "object", "properties": {f"p{i}": sub for i, sub in enumerate(subs)},
+                                                               "required": ["p0", "p1", "x"]}),
+    st.lists(inner, min_size=1, max_size=8).map(lambda subs: {"anyOf": subs}),
+    st.lists(inner, min_size=1, max_size=8).map(lambda subs: {"allOf": subs}),
+    st.lists(inner, min_size=1, max_size=4).map(lambda subs: {"type": "array", "items": subs[0], "prefixItems": subs[1:]}),
+    keyed(["type", "properties", "items", "anyOf", "allOf", "required", "enum", "nullable", "$ref"], inner | json_values),
+), max_leaves=30)
+ref_graphs = st.builds(lambda defs, old, root: {"$defs": defs, "definitions": old, **root},
+                       st.dictionaries(st.sampled_from(DEF_NAMES), schema_nodes, min_size=1, max_size=6),
+                       st.dictionaries(st.sampled_from(DEF_NAMES[:2]), schema_nodes, max_size=2), schema_nodes)
+adversarial_schemas = (ref_graphs
+                       | st.builds(chain, st.integers(1, 12), st.integers(1, 12), cyclic=st.booleans(),
+                                   via=st.sampled_from(["properties", "allOf", "anyOf", "items"]))
+                       | st.builds(ladder, st.integers(1, 16), st.integers(1, 5), cyclic=st.booleans())
+                       | st.builds(compact_ladder, st.integers(1, 32), st.integers(1, 4)))
+SCHEMA_FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SCHEMA_FUZZ
+@given(adversarial_schemas)
+def test_schemas_stay_bounded_in_both_dialects(schema):
+    before = copy.deepcopy(schema)
+    for dialect in ("json", "openapi"):
+        walk_within_bounds(schema, dialect, "tools[0].function.parameters")
+    assert schema == before
+
+
+@SCHEMA_FUZZ
+@given(adversarial_schemas, st.sampled_from(["gemma-3-27b-it", "gemini-2.0-flash", "gemini-2.5-flash"]))
+def test_chat_requests_with_adversarial_schemas(schema, model):
+    body = {"model": model, "messages": [{"role": "user", "content": "x"}],
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": schema}}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "r", "schema": schema}}}
+    before = copy.deepcopy(body)
+    try:
+        chat_request_to_gemini(body, SETTINGS)
+    except InvalidRequestError as error:
+        assert error.param in ("tools[0].function.parameters", "response_format.json_schema.schema") and error.message
+    assert body == before
 
 
 candidates = keyed(["content", "finishReason", "index", "groundingMetadata", "logprobsResult"], json_values | st.fixed_dictionaries(
