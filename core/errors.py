@@ -100,6 +100,7 @@ class AuthenticationError(GatewayError):
 class PermissionDeniedError(GatewayError):
     status = 403
     type = "permission_error"
+    project = False  # Gemini refused the key's whole project (suspended, API disabled), not one resource
 
 
 class NotFoundError(GatewayError):
@@ -221,6 +222,11 @@ _BY_HTTP_STATUS: dict[int, type[GatewayError]] = {
 # Reasons in `google.rpc.ErrorInfo` that mean the key itself is bad. Gemini answers an invalid
 # key with 400 INVALID_ARGUMENT, which must still reach the client as a 401.
 _BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED", "API_KEY_HTTP_REFERRER_BLOCKED"})
+# A 403 about the key's project as a whole, as opposed to one resource (a file of another project):
+# `google.rpc.ErrorInfo` reasons (https://cloud.google.com/apis/design/errors#error_info), or the words
+# of a suspended consumer's message ("Consumer 'api_key:…' has been suspended.").
+_PROJECT_REASONS = frozenset({"CONSUMER_SUSPENDED", "SERVICE_DISABLED", "BILLING_DISABLED", "CONSUMER_INVALID", "USER_PROJECT_DENIED"})
+_PROJECT_WORDS = re.compile(r"has been suspended|has not been used in project|is disabled|billing", re.IGNORECASE)
 
 # A key inside Gemini's own message ("Permission denied: Consumer 'api_key:AIza...' has been
 # suspended.", continuedev/continue#10902) must not reach a client or a log line.
@@ -255,7 +261,10 @@ def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None
         )
     if cls is UpstreamError:
         return UpstreamError(f"Gemini error {status}: {message}")
-    return cls(message)
+    refused = cls(message)
+    if isinstance(refused, PermissionDeniedError):
+        refused.project = bool(reasons & _PROJECT_REASONS) or bool(_PROJECT_WORDS.search(message))
+    return refused
 
 
 # The shells' own failures, worded once for the Python and the JavaScript shell alike.

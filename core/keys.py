@@ -95,7 +95,7 @@ class KeyPool:
             self._pairs.pop((key, bucket), None)
             return None
         who = self._who(key)
-        if isinstance(error, (AuthenticationError, PermissionDeniedError)) or (
+        if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
             isinstance(error, RateLimitError) and error.code == "insufficient_quota"
         ):
             kind = "invalid" if isinstance(error, AuthenticationError) else "denied" if isinstance(error, PermissionDeniedError) else "billing"

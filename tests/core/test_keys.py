@@ -102,7 +102,8 @@ def test_a_429_that_says_0s_still_rests_a_second():
 
 @pytest.mark.parametrize(("error", "note"), [
     (AuthenticationError("API key not valid."), "key 2: invalid or suspended, rests 300 s"),
-    (PermissionDeniedError("The caller does not have permission"), "key 2: permission denied for its project, rests 300 s"),
+    (error_from_gemini(403, b'{"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "Consumer api_key:x has been suspended."}}'),
+     "key 2: permission denied for its project, rests 300 s"),
     (RateLimitError("no credits", code="insufficient_quota"), "key 2: prepaid credits exhausted, rests 300 s"),
 ])
 def test_a_bad_key_or_a_403_rests_that_key_for_every_model(error, note):
@@ -157,12 +158,27 @@ def test_a_daily_refusal_says_when_the_quota_comes_back():
 def test_when_every_key_is_invalid_the_refusal_is_the_auth_error():
     pool = KeyPool(cooldown=300)
     pool.report("k1", AuthenticationError("API key not valid."), 0, model=FLASH)
-    pool.report("k2", PermissionDeniedError("denied"), 0, model=FLASH)
+    pool.report("k2", project_denied(), 0, model=FLASH)
     assert pool.order(("k1", "k2"), 1, 3, model=FLASH) == []
     assert isinstance(pool.refusal(("k1", "k2"), 1, model=FLASH), AuthenticationError)
     pool2 = KeyPool(cooldown=300)
-    pool2.report("k", PermissionDeniedError("denied"), 0)
+    pool2.report("k", project_denied(), 0)
     assert isinstance(pool2.refusal(("k",), 1), PermissionDeniedError)
+
+
+def project_denied() -> PermissionDeniedError:
+    error = PermissionDeniedError("Generative Language API has not been used in project 1 before or it is disabled.")
+    error.project = True
+    return error
+
+
+def test_a_403_about_one_resource_does_not_set_the_key_aside():
+    # "You do not have permission to access the File x or it may not exist" (a file of another project)
+    pool = KeyPool(cooldown=300)
+    error = error_from_gemini(403, b'{"error": {"code": 403, "status": "PERMISSION_DENIED", '
+                                   b'"message": "You do not have permission to access the File abc or it may not exist."}}')
+    assert isinstance(error, PermissionDeniedError) and not error.project
+    assert pool.report("k", error, 0, model=FLASH) is None and pool.order(("k",), 1, 3, model=FLASH) == ["k"]
 
 
 # --- health --------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from typing import Callable, Iterator, Mapping
 import pytest
 
 from adapters.app import Gateway
+from core.fitting import Fits
+from core.keys import KeyPool
 from tests.fakes.gemini import FakeGemini, serve_in_thread
 
 # Pass-through Gemini keys the tests send as their API key; the fake accepts any non-empty key.
@@ -35,12 +37,15 @@ def gateway(fake_url: str) -> Iterator[Callable[..., str]]:
     """`gateway({"AUTH_TOKEN": "t", ...}, fresh=False) -> base URL` (GEMINI_BASE_URL defaults to the fake)."""
     started: dict[tuple, str] = {}
     stops: list[Callable[[], None]] = []
+    STARTED.clear()
 
     def start(env: Mapping[str, str] | None = None, *, fresh: bool = False) -> str:
         full = {"GEMINI_BASE_URL": fake_url, **(env or {})}
         key = tuple(sorted(full.items()))
         if fresh or key not in started:
-            base_url, stop = serve_in_thread(Gateway(env=full))
+            app = Gateway(env=full)
+            STARTED.append(app)
+            base_url, stop = serve_in_thread(app)
             stops.append(stop)
             if fresh:
                 return base_url
@@ -50,6 +55,19 @@ def gateway(fake_url: str) -> Iterator[Callable[..., str]]:
     yield start
     for stop in stops:
         stop()
+
+
+STARTED: list[Gateway] = []  # every gateway the session started
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pools() -> None:
+    """Each test starts with rested-nothing key pools and nothing learnt: a 401 or a 429 that one test
+    provokes on purpose rests its key, which would otherwise refuse the next test's request."""
+    for app in STARTED:
+        instance = app.instance()
+        if not isinstance(instance, Exception):
+            instance.pool, instance.fits = KeyPool(instance.settings.key_cooldown), Fits()
 
 
 @pytest.fixture(scope="session")
