@@ -137,6 +137,8 @@ class _Request:
         body = await self._body(where, settings.max_body_bytes)
         exchange = prepare(where, body, settings, Stamp(self.id, int(time.time())))
         self.log.update(model=exchange.model, stream=exchange.stream)
+        if exchange.notes:
+            self.log["notes"] = list(exchange.notes)
         attempts = Attempts()
         try:
             if exchange.stream:

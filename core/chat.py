@@ -11,7 +11,7 @@ from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
 from .generation import generation_config_from_openai
 from .messages import messages_to_gemini
 from .models import is_image_model, resolve_chat_model
-from .tools import tool_config_from_openai, tools_from_openai
+from .tools import tool_setup
 from .upstream import UpstreamRequest, generate_request
 
 __all__ = ["ChatPlan", "chat_request_to_gemini", "google_extras", "safety_settings"]
@@ -36,6 +36,7 @@ class ChatPlan(NamedTuple):
     stream: bool = False
     include_usage: bool = False
     n: int = 1
+    notes: tuple[str, ...] = ()  # what the translation left out, for the request's log line
 
     def upstream(self) -> UpstreamRequest:
         return generate_request(self.model, self.body, stream=self.stream)
@@ -52,12 +53,11 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     gemini: dict[str, Any] = {"contents": contents}
     if system:
         gemini["systemInstruction"] = system
-    tools = tools_from_openai(body, model.name, search=model.search)
-    if tools:
-        gemini["tools"] = tools
-    tool_config = tool_config_from_openai(body)
-    if tool_config:
-        gemini["toolConfig"] = tool_config
+    setup = tool_setup(body, model.name, search=model.search)
+    if setup.tools:
+        gemini["tools"] = setup.tools
+    if setup.tool_config:
+        gemini["toolConfig"] = setup.tool_config
     safety = safety_settings(google, settings)
     if safety:
         gemini["safetySettings"] = safety
@@ -78,7 +78,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return ChatPlan(model.name, gemini, stream, include_usage, n)
+    return ChatPlan(model.name, gemini, stream, include_usage, n, setup.notes)
 
 
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:

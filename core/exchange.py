@@ -46,6 +46,7 @@ class Exchange:
     model: str | None = None
     stream: bool = False
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
+    notes: tuple[str, ...] = ()  # what the translation left out (a built-in tool a model cannot combine), for the log
 
     def requests(self) -> list[UpstreamRequest]:
         raise NotImplementedError
@@ -76,6 +77,7 @@ class _GenerateExchange(Exchange):
 
     def __init__(self, plan: Any, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
+        self.notes = getattr(plan, "notes", ())
         self.completion_id = f"{self.id_prefix}-{stamp.token}"
         self.created = stamp.created
 
