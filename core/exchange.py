@@ -219,6 +219,10 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
         return EmbeddingsExchange(embeddings_request_to_gemini(body or {}, settings))
     if route.name == "models":
         return ModelListExchange()
+    if route.name == "codex_models":
+        from .codex_catalog import CodexCatalogExchange
+
+        return CodexCatalogExchange()
     if route.name == "model":
         return ModelExchange(route.model_id or "")
     if route.name in ("images", "image_edits"):

@@ -12,7 +12,7 @@ __all__ = ["Route", "cors_headers", "landing_page", "preflight_headers", "route"
 
 
 class Route(NamedTuple):
-    """`name`: chat, responses, completions, embeddings, models, model, images, image_edits, speech,
+    """`name`: chat, responses, completions, embeddings, models, codex_models, model, images, image_edits, speech,
     transcriptions, translations, native, root or preflight. `model_id` is the model a `model`
     route names; `path` is the Gemini path a `native` route forwards to."""
 
@@ -34,6 +34,7 @@ _ROUTES = {
     "/completions": ("completions", "POST"),
     "/embeddings": ("embeddings", "POST"),
     "/models": ("models", "GET"),
+    "/codex/models": ("codex_models", "GET"),  # Codex CLI's model_catalog_url (core/codex_catalog.py)
     "/images/generations": ("images", "POST"),
     "/images/edits": ("image_edits", "POST"),
     "/audio/speech": ("speech", "POST"),

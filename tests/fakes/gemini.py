@@ -126,6 +126,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
+from tests.fakes import agents
 from tests.fakes import media as fake_media
 
 MODEL_ROUTE = re.compile(r"^/v1(?:beta)?/models/([^/:]+)(?::([A-Za-z]+))?$")
@@ -518,6 +519,8 @@ class FakeGemini:
         if "status" in d:
             code = int(_num(d, "status", 500))
             return await _send_json(send, code, error_body(code))
+        if (refused := agents.refusal(model, body)) is not None:  # agents: tool rules real Gemini enforces
+            return await _send_json(send, 400, error_body(400, refused))
         chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in _texts(c))
         prompt = max(1, _tok(chars))
         media = fake_media.generate(fake_media.Ask(model, body, text, d, stream, prompt,
@@ -552,7 +555,7 @@ class FakeGemini:
         fn_only = bool(last_parts) and len(fn_resps) == len(last_parts)
         has_tools = any(isinstance(t, dict) and (t.get("functionDeclarations") or t.get("function_declarations"))
                         for t in body.get("tools") or [])
-        calls = list(CALL.finditer(text)) if has_tools else []
+        calls = agents.declared_calls(body, CALL.finditer(text)) if has_tools else []  # agents: declared tools only
         n = max(1, int(_num(d, "chunks", self.chunks)))
         if fn_only:
             reply = "result: " + json.dumps((fn_resps[0] or {}).get("response"))
@@ -568,6 +571,7 @@ class FakeGemini:
             groups = [parts]
         else:
             groups = [[{"text": p}] for p in _split(reply.ljust(n, "."), n if stream else 1)]
+        groups = agents.server_side(model, body, groups, text, not fn_only)  # agents: built-in tool parts
         if "thinking" in d:
             groups.insert(0, [{"text": f"**Thinking** about: {text}", "thought": True}])
         if not stream:
@@ -578,7 +582,7 @@ class FakeGemini:
                 if p.get("thought"):
                     thought_chars += len(p["text"])
                 else:
-                    cand_chars += len(p["text"]) if "text" in p else len(json.dumps(p["functionCall"]))
+                    cand_chars += len(p["text"]) if "text" in p else len(json.dumps(p.get("functionCall", p)))
             cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
             if i == len(groups) - 1:
                 cand["finishReason"] = "MAX_TOKENS" if "max_tokens" in d else "STOP"
