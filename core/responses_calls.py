@@ -74,7 +74,8 @@ def output_value(item: dict[str, Any], kind: str, param: str) -> Any:
         output = item.get("output")
         return {"output": output if isinstance(output, list) else []}
     if kind == "tool_search":
-        tools = item.get("tools") if isinstance(item.get("tools"), list) else []
+        given = item.get("tools")
+        tools: list[Any] = given if isinstance(given, list) else []
         names = [tool.get("name") for tool in tools if isinstance(tool, dict) and isinstance(tool.get("name"), str)]
         return {"loaded_tools": names}
     output = item.get("output")

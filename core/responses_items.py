@@ -209,7 +209,8 @@ class OutputItems:
         tool_call = tool_call_from_gemini(call, f"call_{self._token}_{self._calls}", signature)
         self._calls += 1
         ref = self._tools.ref(tool_call["function"]["name"])
-        args = call.get("args") if isinstance(call.get("args"), dict) else {}
+        given = call.get("args")
+        args: dict[str, Any] = given if isinstance(given, dict) else {}
         index, item_id = len(self.items), self._id(id_prefix(ref.kind))
         item = call_item(ref, tool_call["id"], args, item_id, "completed")
         self.items.append(item)

@@ -81,8 +81,9 @@ def parts_from_web_search_id(item_id: Any) -> list[dict[str, Any]] | None:
 
 def web_search_item(parts: list[dict[str, Any]], status: str = "completed") -> dict[str, Any]:
     """The Responses `web_search_call` item for one run of server-side tool parts."""
-    call = next((part["toolCall"] for part in parts if isinstance(part.get("toolCall"), dict)), {})
-    args = call.get("args") if isinstance(call.get("args"), dict) else {}
+    call: dict[str, Any] = next((part["toolCall"] for part in parts if isinstance(part.get("toolCall"), dict)), {})
+    given = call.get("args")
+    args: dict[str, Any] = given if isinstance(given, dict) else {}
     if call.get("toolType") in _URL_TOOLS:
         urls = [url for url in args.get("urls") or [] if isinstance(url, str)]
         action: dict[str, Any] = {"type": "open_page", "url": urls[0] if urls else None}

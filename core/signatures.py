@@ -43,8 +43,9 @@ def join_tool_call_id(call_id: str, signature: str | None, server: str | None = 
 
 def split_tool_call_id(tool_call_id: str) -> tuple[str, str | None]:
     """(call id, signature or None) from an id made by `join_tool_call_id`."""
-    call_id, sep, signature = tool_call_id.partition(SEPARATOR)
-    if not (sep and signature):
+    call_id, sep, found = tool_call_id.partition(SEPARATOR)
+    signature: str | None = found
+    if not (sep and found):
         call_id, signature = tool_call_id, None
     return call_id.partition(SERVER_SEPARATOR)[0] or call_id, signature
 
