@@ -1,9 +1,12 @@
 """The real npm clients the end-to-end tests drive, and a trap that proves they reach nothing but 127.0.0.1.
 
 The packages live in tests/e2e/clients/ (package.json + package-lock.json); install them with
-`npm ci --prefix tests/e2e/clients`. Every client runs with HTTP(S)_PROXY / ALL_PROXY pointing at a
-`Trap` on 127.0.0.1 and NO_PROXY=127.0.0.1: a call meant for the internet lands in the trap (which
-records it and hangs up) instead of leaving the machine, and the tests assert the trap saw nothing.
+`npm ci --prefix tests/e2e/clients`. Codex runs with HTTP(S)_PROXY / ALL_PROXY pointing at a `Trap`
+on 127.0.0.1 and NO_PROXY=127.0.0.1 (its Rust HTTP client and git honour them): a call meant for the
+internet lands in the trap, which records it and hangs up, and the tests assert the trap saw nothing
+(with its default plugin sync and analytics on, the trap sees github.com, api.github.com, chatgpt.com
+and ab.chatgpt.com). Node's fetch ignores proxy variables, so the Node scripts replace `fetch` with one
+that refuses any host but 127.0.0.1 and report what it refused.
 """
 
 from __future__ import annotations

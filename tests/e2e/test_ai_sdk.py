@@ -25,9 +25,15 @@ def ai_sdk(gateway):
     # gpt-5.1 is a reasoning model to the SDK; the deployment maps the name to Gemini 3.
     base = gateway({"MODEL_ALIASES": f"gpt-5.1={GEMINI_3}"})
     trap = Trap()
-    yield lambda *args: run_node("ai_sdk.mjs", {"BASE_URL": f"{base}/v1", "API_KEY": USER_KEY, **trap.env()}, *args)
+    runs = []
+
+    def run(*args: str) -> dict:
+        runs.append(run_node("ai_sdk.mjs", {"BASE_URL": f"{base}/v1", "API_KEY": USER_KEY, **trap.env()}, *args))
+        return runs[-1]
+
+    yield run
     trap.close()
-    assert trap.seen == []
+    assert trap.seen == [] and all(out["blocked"] == [] for out in runs)  # nothing but 127.0.0.1
 
 
 def last_generate(fake) -> dict:

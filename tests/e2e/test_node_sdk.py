@@ -16,7 +16,7 @@ def test_responses_stream_with_a_function_tool_and_web_search(gw, fake):
         out = run_node("node_sdk.mjs", {"BASE_URL": f"{gw}/v1", "API_KEY": USER_KEY, **trap.env()}, "gemini-3-pro-preview", PROMPT)
     finally:
         trap.close()
-    assert trap.seen == []
+    assert trap.seen == [] and out["blocked"] == []  # nothing but 127.0.0.1
     first, second = out["first"], out["second"]
     assert [item["type"] for item in first["response"]["output"]] == ["web_search_call", "function_call"]
     assert "response.function_call_arguments.done" in first["events"] and first["events"][-1] == "response.completed"

@@ -4,6 +4,18 @@
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 
+// Nothing but the gateway on 127.0.0.1: any other URL is refused and reported (Node's fetch ignores proxy variables).
+const blocked = [];
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, init) => {
+  const target = new URL(String(url instanceof Request ? url.url : url));
+  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
+    blocked.push(target.origin);
+    throw new Error(`blocked: ${target.origin}`);
+  }
+  return realFetch(url, init);
+};
+
 const [scenario, model, prompt] = process.argv.slice(2);
 const sent = [];
 const openai = createOpenAI({
@@ -37,4 +49,4 @@ if (scenario === 'stream') {
     reasoning: result.steps.map((step) => step.reasoningText ?? null),
   };
 }
-console.log(JSON.stringify({ sent, ...out }));
+console.log(JSON.stringify({ sent, blocked, ...out }));

@@ -3,6 +3,18 @@
 // Prints one JSON line: the request bodies sent, the event types seen and both final responses.
 import OpenAI from 'openai';
 
+// Nothing but the gateway on 127.0.0.1: any other URL is refused and reported (Node's fetch ignores proxy variables).
+const blocked = [];
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (url, init) => {
+  const target = new URL(String(url instanceof Request ? url.url : url));
+  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
+    blocked.push(target.origin);
+    throw new Error(`blocked: ${target.origin}`);
+  }
+  return realFetch(url, init);
+};
+
 const [model, prompt] = process.argv.slice(2);
 const sent = [];
 const client = new OpenAI({
@@ -32,4 +44,4 @@ const outputs = first.response.output
   .filter((item) => item.type === 'function_call')
   .map((call) => ({ type: 'function_call_output', call_id: call.call_id, output: JSON.stringify({ city: JSON.parse(call.arguments).city, temp: 21 }) }));
 const second = await turn([...input, ...first.response.output, ...outputs]);
-console.log(JSON.stringify({ sent, first, second }));
+console.log(JSON.stringify({ sent, blocked, first, second }));
