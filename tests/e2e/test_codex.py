@@ -8,6 +8,7 @@ a timeout, and every proxy variable pointed at a trap that must see nothing.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from tests.fakes.agents import server_parts_sent_back, signature
 MODEL = "gemini-3-pro-preview"
 CODEX = NODE_MODULES / ".bin" / "codex"
 TIMEOUT = 120  # seconds for one `codex exec`; a run takes one or two here
+DOT_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="  # 1x1
 PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hi from gemini\n*** End Patch\n"
 
 CONFIG = """\
@@ -118,6 +120,16 @@ def test_a_shell_command_an_apply_patch_edit_and_a_resumed_session(codex, fake):
     history = generate_requests(fake)[-1]["contents"]
     calls = [p["functionCall"]["name"] for c in history if c["role"] == "model" for p in c["parts"] if "functionCall" in p]
     assert calls == ["exec_command", "apply_patch"]
+
+
+def test_an_image_codex_views_goes_back_inside_the_function_response(codex, fake):
+    # Codex's view_image answers with an input_image part: on Gemini 3, functionResponse.parts.
+    (codex.work / "dot.png").write_bytes(base64.b64decode(DOT_PNG))
+    events = codex('call view_image {"path": "dot.png"}')
+    assert events[-1]["type"] == "turn.completed"
+    answer = generate_requests(fake)[-1]["contents"][-1]["parts"][0]["functionResponse"]
+    assert answer["name"] == "view_image"
+    assert answer["parts"] == [{"inlineData": {"mimeType": "image/png", "data": DOT_PNG}}]
 
 
 def test_the_readme_config_is_the_one_tested():
