@@ -46,13 +46,13 @@ wire_api = "responses"
 """
 
 
-@pytest.fixture
-def codex(gw, tmp_path):
+def codex_in(tmp_path: Path, config: str):
+    """`run(*args)`: one `codex exec --json` in a fresh project under `tmp_path`, its events; `.trap`, `.work`."""
     require_installed("@openai/codex")
     home, work = tmp_path / "codex-home", tmp_path / "project"
     home.mkdir()
     work.mkdir()
-    (home / "config.toml").write_text(CONFIG.format(model=MODEL, base=gw))
+    (home / "config.toml").write_text(config)
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     trap = Trap()
 
@@ -64,10 +64,16 @@ def codex(gw, tmp_path):
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
-    run.work = work  # type: ignore[attr-defined]
+    run.work, run.trap = work, trap  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def codex(gw, tmp_path):
+    run = codex_in(tmp_path, CONFIG.format(model=MODEL, base=gw))
     yield run
-    trap.close()
-    assert trap.seen == [], f"Codex tried to reach the internet: {trap.seen}"
+    run.trap.close()
+    assert run.trap.seen == [], f"Codex tried to reach the internet: {run.trap.seen}"
 
 
 def items(events: list[dict], kind: str) -> list[dict]:
@@ -130,6 +136,24 @@ def test_an_image_codex_views_goes_back_inside_the_function_response(codex, fake
     answer = generate_requests(fake)[-1]["contents"][-1]["parts"][0]["functionResponse"]
     assert answer["name"] == "view_image"
     assert answer["parts"] == [{"inlineData": {"mimeType": "image/png", "data": DOT_PNG}}]
+
+
+def test_without_the_catalog_a_namespace_call_still_reaches_codex_s_tool(gw, fake, tmp_path):
+    # No model_catalog_url: Codex falls back to its default tools, among them the namespace multi_agent_v1.
+    config = CONFIG.format(model=MODEL, base=gw).replace(f'model_catalog_url = "{gw}/v1/codex/models"\n', "")
+    run = codex_in(tmp_path, config)
+    try:
+        events = run('call multi_agent_v1.wait_agent {"targets": ["nope"], "timeout_ms": 10}')
+    finally:
+        run.trap.close()
+    assert run.trap.seen == []
+    declared = {d["name"] for tool in generate_requests(fake)[-1]["tools"] for d in tool.get("functionDeclarations", [])}
+    assert "multi_agent_v1.wait_agent" in declared and "apply_patch" not in declared
+    # Codex ran its wait_agent (a bare or dotted name would have been "unsupported call"), and said why it failed.
+    answer = generate_requests(fake)[-1]["contents"][-1]["parts"][0]["functionResponse"]
+    assert answer["name"] == "multi_agent_v1.wait_agent"
+    assert "invalid agent id" in json.dumps(answer["response"]) and "unsupported call" not in json.dumps(answer["response"])
+    assert items(events, "agent_message")[-1]["text"].startswith("result: ")
 
 
 def test_the_readme_config_is_the_one_tested():
