@@ -48,12 +48,14 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     model = resolve_chat_model(get_str(body, "model"), settings)
     google = google_extras(body)
     messages = get_list(body, "messages", required=True)
-    system, contents = messages_to_gemini(messages, model.name)
+    setup = tool_setup(body, model.name, search=model.search)
+    # Server-side tool parts go back only where Gemini was asked for them (the combination flag).
+    combined = bool(setup.tool_config and setup.tool_config.get("includeServerSideToolInvocations"))
+    system, contents = messages_to_gemini(messages, model.name, server_tools=combined)
 
     gemini: dict[str, Any] = {"contents": contents}
     if system:
         gemini["systemInstruction"] = system
-    setup = tool_setup(body, model.name, search=model.search)
     if setup.tools:
         gemini["tools"] = setup.tools
     if setup.tool_config:

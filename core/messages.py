@@ -35,11 +35,15 @@ class _Call(NamedTuple):
     order: tuple[int, int]  # (message index, position in its tool_calls): the order answers go back in
 
 
-def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """(systemInstruction or None, contents) for the chat `messages` of a request to `model`."""
+def messages_to_gemini(
+    messages: list[Any], model: str, *, server_tools: bool = True
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(systemInstruction or None, contents) for the chat `messages` of a request to `model`; Gemini's
+    server-side tool parts go back only with `server_tools` (the request sets the combination flag)."""
     if not messages:
         raise InvalidRequestError("'messages' must contain at least one message.", param="messages", code="invalid_value")
-    converter = _Converter(keep_signatures=generation(model) is not None, gemini_3=supports_tool_combination(model))
+    converter = _Converter(keep_signatures=generation(model) is not None, gemini_3=supports_tool_combination(model),
+                           server_tools=server_tools)
     for index, message in enumerate(messages):
         converter.add(require_dict(message, f"messages[{index}]"), index)
     contents = converter.finish()
@@ -50,10 +54,11 @@ def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] 
 
 
 class _Converter:
-    def __init__(self, *, keep_signatures: bool, gemini_3: bool) -> None:
+    def __init__(self, *, keep_signatures: bool, gemini_3: bool, server_tools: bool = True) -> None:
         self.keep_signatures = keep_signatures
-        # Gemini 3+: server-side tool parts go back, and tool results may carry media inside them.
+        # Gemini 3+: server-side tool parts go back (when asked for), and tool results may carry media inside them.
         self.gemini_3 = gemini_3
+        self.server_tools = server_tools and gemini_3
         self.system_parts: list[dict[str, Any]] = []
         self.contents: list[dict[str, Any]] = []
         self.calls: dict[str, _Call] = {}
@@ -122,8 +127,8 @@ class _Converter:
         return [part for part in parts if _first_time(part, seen)]
 
     def _server_parts(self, parts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-        """Server-side tool parts to send back: only to Gemini 3+, which made them."""
-        return list(parts) if parts and self.gemini_3 else []
+        """Server-side tool parts to send back: only to Gemini 3+, which made them, with the flag set."""
+        return list(parts) if parts and self.server_tools else []
 
     def _call_part(self, call: dict[str, Any], order: tuple[int, int]) -> dict[str, Any]:
         prefix = f"messages[{order[0]}].tool_calls[{order[1]}]"

@@ -87,6 +87,15 @@ def test_both_carriers_sent_back_give_each_part_once():
     assert turn["parts"] == [SEARCH_CALL, SEARCH_RESULT, WEATHER_CALL]
 
 
+def test_a_request_without_the_built_in_tool_sends_no_parts_back():
+    call = chat_answer(answer(SEARCH_CALL, SEARCH_RESULT, WEATHER_CALL))["tool_calls"][0]
+    messages = [USER, {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": call["id"], "content": "cold"}]
+    body = chat_request_to_gemini({"model": GEMINI_3, "messages": messages, "tools": TOOLS[:1]}, QUIET).body
+    assert "toolConfig" not in body
+    assert [list(part)[0] for part in body["contents"][1]["parts"]] == ["functionCall"]
+
+
 def test_models_that_cannot_combine_tools_never_get_the_parts():
     call = chat_answer(answer(SEARCH_CALL, SEARCH_RESULT, WEATHER_CALL))["tool_calls"][0]
     turn = model_turn([USER, {"role": "assistant", "content": None, "tool_calls": [call]},
