@@ -137,6 +137,6 @@ def landing_page(settings: Settings) -> str:
         f"Models:    any Gemini model name (GET /v1/models); other names use {settings.default_model}\n"
         "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
         "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
-        "           /v1/audio/translations; GET /v1/models\n"
+        "           /v1/audio/translations; GET /v1/models, /v1/codex/models (Codex CLI's model_catalog_url)\n"
         "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )
