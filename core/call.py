@@ -341,6 +341,8 @@ class Call:
     def _prepare(self, body: Any) -> Any:
         exchange = self._exchange = prepare(self._route, body, self.settings, Stamp(self.id, self._created))
         self.log.update(model=exchange.model, stream=exchange.stream)
+        if exchange.notes:
+            self.log["notes"] = list(exchange.notes)
         return self._fetch(exchange.requests())
 
     # --- upstream ----------------------------------------------------------------------------------

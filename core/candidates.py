@@ -7,6 +7,7 @@ from typing import Any, Collection, Iterator
 from .citations import annotations_from_grounding
 from .jsontext import dumps
 from .logprobs import chat_logprobs_from_gemini
+from .server_tools import EXTRA_KEY, is_server_part, pack_parts
 from .signatures import extra_content, join_tool_call_id
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "finish_reason_of",
     "image_markdown",
     "refusal_of",
+    "server_extra",
     "finish_reason",
     "tool_call_from_gemini",
 ]
@@ -111,7 +113,8 @@ def candidate_parts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
-    """("reasoning" | "content", text), ("call", functionCall), ("image", data: URL) or ("other", None)."""
+    """("reasoning" | "content", text), ("call", functionCall), ("image", data: URL), ("server", the part: a
+    toolCall / toolResponse of a built-in tool, core/server_tools.py) or ("other", None)."""
     text = part.get("text")
     if isinstance(text, str):
         return ("reasoning" if part.get("thought") is True else "content"), text
@@ -123,6 +126,8 @@ def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
     call = part.get("functionCall")
     if isinstance(call, dict):
         return "call", call
+    if is_server_part(part):
+        return "server", part
     code = part.get("executableCode")
     if isinstance(code, dict) and isinstance(code.get("code"), str):
         language = code.get("language") if isinstance(code.get("language"), str) else ""
@@ -138,14 +143,17 @@ def part_signature(part: dict[str, Any]) -> str | None:
     return signature if isinstance(signature, str) and signature else None
 
 
-def tool_call_from_gemini(call: dict[str, Any], call_id: str, signature: str | None) -> dict[str, Any]:
-    """An OpenAI tool call; the signature rides in the id and in `extra_content`."""
+def tool_call_from_gemini(
+    call: dict[str, Any], call_id: str, signature: str | None, server: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An OpenAI tool call; the signature rides in the id and in `extra_content`, the server-side tool
+    parts that came before it in the id."""
     gemini_id = call.get("id")
     base = gemini_id if isinstance(gemini_id, str) and gemini_id else call_id
     name = call.get("name") if isinstance(call.get("name"), str) else ""
     args = call.get("args") if isinstance(call.get("args"), dict) else {}
     tool_call: dict[str, Any] = {
-        "id": join_tool_call_id(base, signature),
+        "id": join_tool_call_id(base, signature, pack_parts(server) if server else None),
         "type": "function",
         "function": {"name": name, "arguments": dumps(args)},
     }
@@ -159,12 +167,17 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
     content: list[str] = []
     reasoning: list[str] = []
     tool_calls: list[dict[str, Any]] = []
+    server: list[dict[str, Any]] = []  # server-side tool parts waiting for the next call to carry them
     signature = None
     for part in candidate_parts(candidate):
         kind, value = classify_part(part)
         part_sig = part_signature(part)
         if kind == "call":
-            tool_calls.append(tool_call_from_gemini(value, next(ids), part_sig))
+            tool_calls.append(tool_call_from_gemini(value, next(ids), part_sig, server))
+            server = []
+            continue
+        if kind == "server":
+            server.append(value)
             continue
         if part_sig:
             signature = part_sig
@@ -181,8 +194,8 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
         message["reasoning_content"] = "".join(reasoning)
     if tool_calls:
         message["tool_calls"] = tool_calls
-    if signature:
-        message["extra_content"] = extra_content(signature)
+    if signature or server:
+        message["extra_content"] = server_extra(signature, server)
     annotations = annotations_from_grounding(candidate.get("groundingMetadata"), text)
     if annotations:
         message["annotations"] = annotations
@@ -192,6 +205,14 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
         "logprobs": chat_logprobs_from_gemini(candidate.get("logprobsResult")),
         "finish_reason": finish_reason(candidate.get("finishReason"), bool(tool_calls)),
     }
+
+
+def server_extra(signature: str | None, server: list[dict[str, Any]]) -> dict[str, Any]:
+    """`extra_content` for a text answer: its signature, and the server-side tool parts no call carried."""
+    extra = extra_content(signature) if signature else {"google": {}}
+    if server:
+        extra["google"][EXTRA_KEY] = server
+    return extra
 
 
 def image_markdown(url: str, after_text: bool) -> str:

@@ -13,7 +13,7 @@ from .messages import messages_to_gemini
 from .lineup import is_image_model
 from .models import resolve_chat_model
 from .thinking import google_thinking_paths
-from .tools import tool_config_from_openai, tools_from_openai
+from .tools import tool_setup
 from .upstream import UpstreamRequest, generate_request
 
 __all__ = ["ChatPlan", "chat_request_to_gemini", "explicit_paths", "google_extras", "safety_settings"]
@@ -47,6 +47,7 @@ class ChatPlan(NamedTuple):
     # Dotted paths in `body` the client set in Google's own terms (`extra_body.google`): a Gemini 400
     # about one of them is the client's, never corrected (core/fitting.py).
     explicit: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()  # what the translation left out, for the request's log line
 
     def upstream(self) -> list[UpstreamRequest]:
         return [generate_request(self.model, self.body, stream=self.stream)]
@@ -58,17 +59,18 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     model = resolve_chat_model(get_str(body, "model"), settings)
     google = google_extras(body)
     messages = get_list(body, "messages", required=True)
-    system, contents = messages_to_gemini(messages, model.name)
+    setup = tool_setup(body, model.name, search=model.search)
+    # Server-side tool parts go back only where Gemini was asked for them (the combination flag).
+    combined = bool(setup.tool_config and setup.tool_config.get("includeServerSideToolInvocations"))
+    system, contents = messages_to_gemini(messages, model.name, server_tools=combined)
 
     gemini: dict[str, Any] = {"contents": contents}
     if system:
         gemini["systemInstruction"] = system
-    tools = tools_from_openai(body, model.name, search=model.search)
-    if tools:
-        gemini["tools"] = tools
-    tool_config = tool_config_from_openai(body)
-    if tool_config:
-        gemini["toolConfig"] = tool_config
+    if setup.tools:
+        gemini["tools"] = setup.tools
+    if setup.tool_config:
+        gemini["toolConfig"] = setup.tool_config
     safety = safety_settings(google, settings)
     if safety:
         gemini["safetySettings"] = safety
@@ -91,7 +93,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google))
+    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google), setup.notes)
 
 
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -61,6 +61,12 @@ def _models(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
     return ModelListExchange()
 
 
+def _codex_models(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .codex_catalog import CodexCatalogExchange
+
+    return CodexCatalogExchange()
+
+
 def _model(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
     return ModelExchange(route.model_id or "")
 
@@ -96,6 +102,7 @@ _EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
     "completions": _completions,
     "embeddings": _embeddings,
     "models": _models,
+    "codex_models": _codex_models,
     "model": _model,
     "images": _images,
     "image_edits": _image_edits,

@@ -54,6 +54,7 @@ class Exchange:
     stream: bool = False
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
     retries_empty = False  # an answer that says nothing is asked again (chat-like endpoints)
+    notes: tuple[str, ...] = ()  # what the translation left out (a built-in tool a model cannot combine), for the log
 
     def requests(self) -> list[UpstreamRequest]:
         raise NotImplementedError
@@ -85,6 +86,7 @@ class _GenerateExchange(Exchange):
 
     def __init__(self, plan: Any, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
+        self.notes = getattr(plan, "notes", ())
         self.completion_id = f"{self.id_prefix}-{stamp.token}"
         self.created = stamp.created
 

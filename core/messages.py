@@ -5,7 +5,10 @@
 * `tool` messages → `functionResponse` parts, named after the call their `tool_call_id` answers;
   the answers to one step share one `user` turn, in the order of the calls.
 * Media never leaves as a URL we fetch: `data:` URIs become `inlineData`, http(s) URLs `fileData`
-  that Gemini fetches itself.
+  that Gemini fetches itself. Media in a tool message rides inside the `functionResponse` on Gemini 3
+  (`functionResponse.parts`); older models get it as parts after the answers.
+* Gemini's server-side tool parts (core/server_tools.py) come back from the tool-call id they rode
+  in, or from `extra_content.google.server_tool_invocations`, to their place in the model turn.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from .errors import InvalidRequestError
 from .fields import get_dict, get_list, get_str, join_param, require_dict
 from .jsontext import loads_client_json
 from .lineup import generation, per_part_media_resolution, requires_thought_signatures
-from .signatures import DUMMY_SIGNATURE, signature_from_extra, split_tool_call_id
+from .server_tools import EXTRA_KEY, is_server_part, supports_tool_combination, unpack_parts
+from .signatures import DUMMY_SIGNATURE, server_of_tool_call_id, signature_from_extra, split_tool_call_id
 
 __all__ = ["messages_to_gemini"]
 
@@ -31,11 +35,15 @@ class _Call(NamedTuple):
     order: tuple[int, int]  # (message index, position in its tool_calls): the order answers go back in
 
 
-def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """(systemInstruction or None, contents) for the chat `messages` of a request to `model`."""
+def messages_to_gemini(
+    messages: list[Any], model: str, *, server_tools: bool = True
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(systemInstruction or None, contents) for the chat `messages` of a request to `model`; Gemini's
+    server-side tool parts go back only with `server_tools` (the request sets the combination flag)."""
     if not messages:
         raise InvalidRequestError("'messages' must contain at least one message.", param="messages", code="invalid_value")
-    converter = _Converter(keep_signatures=generation(model) is not None, detail=per_part_media_resolution(model))
+    converter = _Converter(keep_signatures=generation(model) is not None, gemini_3=supports_tool_combination(model),
+                           server_tools=server_tools, detail=per_part_media_resolution(model))
     for index, message in enumerate(messages):
         converter.add(require_dict(message, f"messages[{index}]"), index)
     contents = converter.finish()
@@ -46,13 +54,17 @@ def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] 
 
 
 class _Converter:
-    def __init__(self, *, keep_signatures: bool, detail: bool = False) -> None:
+    def __init__(self, *, keep_signatures: bool, gemini_3: bool, server_tools: bool = True, detail: bool = False) -> None:
         self.keep_signatures = keep_signatures
-        self.detail = detail
+        # Gemini 3+: server-side tool parts go back (when asked for), and tool results may carry media inside them.
+        self.gemini_3 = gemini_3
+        self.server_tools = server_tools and gemini_3
+        self.detail = detail  # image_url.detail becomes the part's mediaResolution (Gemini 3)
         self.system_parts: list[dict[str, Any]] = []
         self.contents: list[dict[str, Any]] = []
         self.calls: dict[str, _Call] = {}
         self.answers: list[tuple[tuple[int, int], dict[str, Any]]] = []
+        self.answer_media: list[dict[str, Any]] = []  # tool results' media, after the answers (before Gemini 3)
 
     def add(self, message: dict[str, Any], index: int) -> None:
         prefix = f"messages[{index}]"
@@ -107,9 +119,17 @@ class _Converter:
                 # Gemini signs the last part of a text answer; put it back there. Copy, never mutate.
                 last = texts[-1]
                 parts = [{**part, "thoughtSignature": signature} if part is last else part for part in parts]
+        parts = self._server_parts(_extra_server_parts(message)) + parts
         for position, call in enumerate(tool_calls):
-            parts.append(self._call_part(require_dict(call, f"{prefix}.tool_calls[{position}]"), (index, position)))
-        return parts
+            call = require_dict(call, f"{prefix}.tool_calls[{position}]")
+            parts.extend(self._server_parts(unpack_parts(server_of_tool_call_id(get_str(call, "id") or ""))))
+            parts.append(self._call_part(call, (index, position)))
+        seen: set[Any] = set()
+        return [part for part in parts if _first_time(part, seen)]
+
+    def _server_parts(self, parts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        """Server-side tool parts to send back: only to Gemini 3+, which made them, with the flag set."""
+        return list(parts) if parts and self.server_tools else []
 
     def _call_part(self, call: dict[str, Any], order: tuple[int, int]) -> dict[str, Any]:
         prefix = f"messages[{order[0]}].tool_calls[{order[1]}]"
@@ -147,16 +167,21 @@ class _Converter:
                 param=f"{prefix}.tool_call_id",
                 code="invalid_value",
             )
-        response: dict[str, Any] = {"name": call.name, "response": _tool_result(message, prefix)}
+        result, attached = _tool_result(message, prefix)
+        response: dict[str, Any] = {"name": call.name, "response": result}
         if call.gemini_id:
             response["id"] = call.gemini_id
+        if attached and self.gemini_3:
+            response["parts"] = attached  # multimodal function responses (Gemini 3)
+        elif attached:
+            self.answer_media.extend(attached)
         self.answers.append((call.order, {"functionResponse": response}))
 
     def _flush_answers(self) -> None:
         if self.answers:
             self.answers.sort(key=lambda answer: answer[0])
-            self.contents.append({"role": "user", "parts": [part for _, part in self.answers]})
-            self.answers = []
+            self.contents.append({"role": "user", "parts": [part for _, part in self.answers] + self.answer_media})
+            self.answers, self.answer_media = [], []
 
 
 def _required_content(message: dict[str, Any], prefix: str) -> Any:
@@ -186,24 +211,46 @@ def _arguments(arguments: Any, param: str) -> dict[str, Any]:
     return value
 
 
-def _tool_result(message: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """A tool message's content as `functionResponse.response`, which Gemini wants as an object.
+def _tool_result(message: dict[str, Any], prefix: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A tool message's content as `functionResponse.response`, which Gemini wants as an object, and
+    the media parts (images, files) it holds.
 
     A JSON object is sent as it is; anything else (plain text, a JSON list or number) goes under
     `output`, the key Gemini reads as the function's result (types.FunctionResponse).
     """
     content = message.get("content")
     if isinstance(content, dict):
-        return content
-    text = "".join(part["text"] for part in _text_parts(message, prefix))
+        return content, []
+    parts = media.content_to_parts(_required_content(message, prefix), join_param(prefix, "content"))
+    text = "".join(part["text"] for part in parts if "text" in part)
+    attached = [part for part in parts if "text" not in part]
     if text.lstrip().startswith("{"):
         try:
             value = loads_client_json(text, f"{prefix}.content")
         except InvalidRequestError:
             value = None
         if isinstance(value, dict):
-            return value
-    return {"output": text}
+            return value, attached
+    return {"output": text}, attached
+
+
+def _extra_server_parts(message: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """`extra_content.google.server_tool_invocations`, the parts a text answer carried."""
+    extra = message.get("extra_content")
+    google = extra.get("google") if isinstance(extra, dict) else None
+    parts = google.get(EXTRA_KEY) if isinstance(google, dict) else None
+    return [part for part in parts if is_server_part(part)] if isinstance(parts, list) else None
+
+
+def _first_time(part: dict[str, Any], seen: set[Any]) -> bool:
+    """False for a server-side tool part already in the turn (a client may send both carriers back)."""
+    if not is_server_part(part):
+        return True
+    key = next((kind, inner.get("id")) for kind, inner in part.items() if kind in ("toolCall", "toolResponse"))
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _sign_first_call(content: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,10 @@ schemas and thinking reach Gemini. What only the Responses API has is handled he
 * stateless by design — a serverless function keeps nothing: `store` is accepted and answered
   `false`; `previous_response_id`, `conversation`, stored `prompt`s and `background` are a 400
   that says to send the whole conversation in `input`;
-* function tools are flat (`{"type": "function", "name", "parameters"}`), `tool_choice` and
-  `text.format` have their own shapes; `max_output_tokens`, `reasoning.effort` map by name;
+* function tools are flat (`{"type": "function", "name", "parameters"}`), and there are more kinds
+  of client tool (namespaces, custom tools, shells, tool search: core/responses_tools.py), each a
+  Gemini function whose calls map back (core/responses_calls.py); `tool_choice` and `text.format`
+  have their own shapes; `max_output_tokens`, `reasoning.effort` map by name;
 * thought summaries are asked of Gemini when the client asks for `reasoning.summary` (and the
   deployment's INCLUDE_THOUGHTS allows them); `include: ["reasoning.encrypted_content"]` adds the
   thought signatures to the reasoning items.
@@ -25,16 +27,15 @@ from .errors import InvalidRequestError
 from .exchange import Exchange, Stamp
 from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
 from .jsontext import STDLIB, Codec
-from .responses_input import input_to_chat_messages
+from .responses_input import input_to_chat_messages, loaded_tools
 from .responses_output import response_from_gemini
 from .responses_stream import ResponsesStream
+from .responses_tools import WEB_SEARCH_TOOLS, ToolTable, gemini_function_name, tools_to_chat
 from .upstream import UpstreamRequest
 from .usage import usage_from_gemini
 
 __all__ = ["ResponsesExchange", "ResponsesPlan", "responses_request_to_gemini"]
 
-# OpenAI's hosted web-search tools, in every version → Google Search grounding.
-_WEB_SEARCH = frozenset({"web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"})
 _SUMMARIES = ("auto", "concise", "detailed")
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 # Request fields that need state this gateway does not keep → what to do instead.
@@ -65,6 +66,7 @@ class ResponsesPlan(NamedTuple):
     chat: ChatPlan
     echo: dict[str, Any]  # the request's settings, as the Response object repeats them
     encrypted: bool = False  # include: ["reasoning.encrypted_content"]
+    tools: ToolTable = ToolTable()  # Gemini function name → the client tool it stands for
 
     @property
     def model(self) -> str:
@@ -82,14 +84,16 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
     """Translate an OpenAI `/responses` request body into a Gemini request (through chat's translation)."""
     body = require_dict(body, "body")
     _refuse_state(body)
-    messages, aliases = input_to_chat_messages(body)
-    aliases = {**_PARAM_ALIASES, **aliases}
+    tool_aliases: dict[str, str] = {}
+    tools = get_list(body, "tools")
+    chat_tools, table = tools_to_chat(tools or [], tool_aliases, loaded_tools(body))
+    messages, aliases = input_to_chat_messages(body, table)
+    aliases = {**_PARAM_ALIASES, **aliases, **tool_aliases}
     chat: dict[str, Any] = {key: body[key] for key in _SHARED if key in body}
     chat["messages"] = messages
     chat["stream"] = bool(get_bool(body, "stream"))
-    tools = get_list(body, "tools")
-    if tools:
-        chat["tools"] = _tools_to_chat(tools, aliases)
+    if chat_tools:
+        chat["tools"] = chat_tools
     choice = _tool_choice_to_chat(body.get("tool_choice"))
     if choice is not None:
         chat["tool_choice"] = choice
@@ -108,6 +112,8 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
     include = _include(body)
     get_bool(body, "store")  # accepted; nothing is ever stored
     get_dict(body, "metadata")
+    get_dict(body, "client_metadata")  # Codex's session and turn ids: accepted, not sent on
+    get_str(body, "prompt_cache_key")  # Gemini caches implicitly; an explicit cache is extra_body.google.cached_content
 
     if settings.include_thoughts and summary is None:
         settings = settings._replace(include_thoughts=False)  # summaries only for clients that ask
@@ -129,7 +135,7 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
         "user": get_str(body, "user"),
         "metadata": body.get("metadata") or {},
     }
-    return ResponsesPlan(plan, echo, ENCRYPTED_REASONING in include)
+    return ResponsesPlan(plan, echo, ENCRYPTED_REASONING in include, table)
 
 
 class ResponsesExchange(Exchange):
@@ -140,6 +146,7 @@ class ResponsesExchange(Exchange):
     def __init__(self, plan: ResponsesPlan, stamp: Stamp) -> None:
         self.plan, self.model, self.stream = plan, plan.model, plan.stream
         self.token, self.created = stamp.token, stamp.created
+        self.notes = plan.chat.notes
 
     def requests(self) -> list[UpstreamRequest]:
         return self.plan.upstream()
@@ -166,50 +173,29 @@ def _refuse_state(body: Mapping[str, Any]) -> None:
         )
 
 
-def _tools_to_chat(tools: list[Any], aliases: dict[str, str]) -> list[dict[str, Any]]:
-    """Responses tools (flat function tools, web search) as chat tools, one for one."""
-    out = []
-    for index, tool in enumerate(tools):
-        param = f"tools[{index}]"
-        tool = require_dict(tool, param)
-        kind = tool.get("type")
-        if kind == "function":
-            out.append({"type": "function", "function": {key: value for key, value in tool.items() if key != "type"}})
-            aliases[f"{param}.function"] = param
-        elif kind in _WEB_SEARCH:
-            out.append({"type": "web_search"})  # user_location, search_context_size, filters: Gemini has none
-        elif kind is None and len(tool) == 1:
-            out.append(tool)  # a Gemini tool object ({"code_execution": {}}), as chat takes it
-        else:
-            raise InvalidRequestError(
-                f"'{param}.type' {kind!r} is not supported; use 'function' or 'web_search' (Google Search).",
-                param=f"{param}.type",
-                code="invalid_value",
-            )
-    return out
-
-
 def _tool_choice_to_chat(choice: Any) -> Any:
     """Responses `tool_choice` in chat's shape: modes as they are, `{"type": "function", "name"}` nested."""
     if choice is None or isinstance(choice, str):
         return choice
     choice = require_dict(choice, "tool_choice")
     kind = get_str(choice, "type", "tool_choice", required=True)
-    if kind == "function":
-        return {"type": "function", "function": {"name": get_str(choice, "name", "tool_choice", required=True)}}
+    if kind in ("function", "custom"):
+        name = gemini_function_name(get_str(choice, "name", "tool_choice", required=True) or "", get_str(choice, "namespace", "tool_choice"))
+        return {"type": "function", "function": {"name": name}}
     if kind == "allowed_tools":
         names = []
         for index, tool in enumerate(get_list(choice, "tools", "tool_choice", required=True) or []):
             param = f"tool_choice.tools[{index}]"
-            if require_dict(tool, param).get("type") == "function":
-                names.append({"type": "function", "function": {"name": get_str(tool, "name", param, required=True)}})
+            if require_dict(tool, param).get("type") in ("function", "custom"):
+                name = gemini_function_name(get_str(tool, "name", param, required=True) or "", get_str(tool, "namespace", param))
+                names.append({"type": "function", "function": {"name": name}})
         if not names:
             return None  # only hosted tools (web search): Gemini decides when to search
         return {"type": "allowed_tools", "allowed_tools": {"mode": get_str(choice, "mode", "tool_choice") or "auto", "tools": names}}
-    if kind in _WEB_SEARCH:
+    if kind in WEB_SEARCH_TOOLS:
         return None  # Gemini cannot be made to search; it searches when the question needs it
     raise InvalidRequestError(
-        f"'tool_choice.type' must be 'function', 'allowed_tools' or 'web_search', got {kind!r}.",
+        f"'tool_choice.type' must be 'function', 'custom', 'allowed_tools' or 'web_search', got {kind!r}.",
         param="tool_choice.type",
         code="invalid_value",
     )

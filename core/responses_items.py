@@ -5,7 +5,11 @@ ends with exactly the `output` a whole one has. Runs of parts of one kind become
 
 * thought text (`"thought": true`) → a `reasoning` item whose summary is the thought text;
 * answer text → a `message` item with one `output_text` part;
-* each `functionCall` → a `function_call` item, arguments whole (Gemini sends calls whole).
+* each `functionCall` → the call item of the client tool it names (core/responses_calls.py):
+  `function_call` (with `namespace` for a namespace's function), `custom_tool_call`,
+  `local_shell_call`, `shell_call` or `tool_search_call`, whole (Gemini sends calls whole);
+* a run of `toolCall` / `toolResponse` parts (a built-in tool Gemini ran) → a `web_search_call`
+  item that carries them, signatures included, in its id (core/server_tools.py).
 
 Thought signatures (https://ai.google.dev/gemini-api/docs/thought-signatures) always ride in the
 `call_id` of a signed call, `<id>__thought__<signature>` as in chat (core/signatures.py). When the
@@ -20,6 +24,9 @@ from typing import Any
 
 from .candidates import classify_part, part_signature, tool_call_from_gemini
 from .citations import annotations_from_grounding
+from .responses_calls import call_events, call_item, id_prefix
+from .responses_tools import ToolTable
+from .server_tools import web_search_item
 
 __all__ = ["OutputItems", "encrypted_content", "signature_from_encrypted"]
 
@@ -59,20 +66,27 @@ class OutputItems:
     Every method returns the stream events (dicts without `sequence_number`) its step produced.
     """
 
-    def __init__(self, token: str, *, encrypted: bool) -> None:
+    def __init__(self, token: str, *, encrypted: bool, tools: ToolTable | None = None) -> None:
         self.items: list[dict[str, Any]] = []
         self._token = token
         self._encrypted = encrypted
+        self._tools = tools or ToolTable()
         self._open: _Open | None = None
         self._calls = 0
+        self._server: list[dict[str, Any]] = []  # the toolCall / toolResponse parts of one built-in tool use
 
     def part(self, part: dict[str, Any]) -> list[dict[str, Any]]:
         kind, value = classify_part(part)
+        if kind == "server":
+            # A new toolCall after a toolResponse starts the next search; the parts keep their signatures.
+            events = self._search() if "toolCall" in value and any("toolResponse" in p for p in self._server) else []
+            self._server.append(value)
+            return events
+        events = self._search()
         signature = part_signature(part)
         carried = signature if self._encrypted else None  # for a reasoning item's encrypted_content
         if carried and self._open is not None and self._open.kind == "reasoning":
             self._open.signature, carried = carried, None  # the thoughts just before a signed part carry it
-        events: list[dict[str, Any]] = []
         if kind == "call":
             events += self._close()
             if carried:
@@ -108,7 +122,7 @@ class OutputItems:
 
     def finish(self, *, incomplete: bool = False, grounding: Any = None) -> list[dict[str, Any]]:
         """The candidate ended (or the stream failed): close the open item; cite the sources in its text."""
-        return self._close("incomplete" if incomplete else "completed", grounding)
+        return self._search() + self._close("incomplete" if incomplete else "completed", grounding)
 
     # --- items ----------------------------------------------------------------------------------
 
@@ -192,18 +206,26 @@ class OutputItems:
         ]
 
     def _call(self, call: dict[str, Any], signature: str | None) -> list[dict[str, Any]]:
-        index, item_id = len(self.items), self._id("fc")
         tool_call = tool_call_from_gemini(call, f"call_{self._token}_{self._calls}", signature)
         self._calls += 1
-        name, arguments = tool_call["function"]["name"], tool_call["function"]["arguments"]
-        item = _function_call(item_id, "completed", tool_call["id"], name, arguments)
-        where = {"item_id": item_id, "output_index": index}
+        ref = self._tools.ref(tool_call["function"]["name"])
+        given = call.get("args")
+        args: dict[str, Any] = given if isinstance(given, dict) else {}
+        index, item_id = len(self.items), self._id(id_prefix(ref.kind))
+        item = call_item(ref, tool_call["id"], args, item_id, "completed")
         self.items.append(item)
-        return [
-            {"type": "response.output_item.added", "output_index": index,
-             "item": _function_call(item_id, "in_progress", tool_call["id"], name, "")},
-            {"type": "response.function_call_arguments.delta", **where, "delta": arguments},
-            {"type": "response.function_call_arguments.done", **where, "name": name, "arguments": arguments},
+        return call_events(item, index)
+
+    def _search(self) -> list[dict[str, Any]]:
+        """The built-in tool use read so far, as one `web_search_call` item (added and done at once)."""
+        if not self._server:
+            return []
+        events = self._close()
+        index, item = len(self.items), web_search_item(self._server)
+        self._server = []
+        self.items.append(item)
+        return events + [
+            {"type": "response.output_item.added", "output_index": index, "item": {**item, "status": "in_progress"}},
             {"type": "response.output_item.done", "output_index": index, "item": item},
         ]
 
@@ -221,10 +243,6 @@ def _reasoning(item_id: str, summary: list[dict[str, Any]], signature: str | Non
     if signature:
         item["encrypted_content"] = encrypted_content(signature)
     return item
-
-
-def _function_call(item_id: str, status: str, call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    return {"id": item_id, "type": "function_call", "status": status, "arguments": arguments, "call_id": call_id, "name": name}
 
 
 def _flat(annotation: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ _ERROR_CODES = {400: "invalid_prompt", 429: "rate_limit_exceeded"}
 def response_from_gemini(data: Any, plan: Any, *, token: str, created: int) -> dict[str, Any]:
     """The Response object for a whole Gemini response; the id token and the time are passed in."""
     data = check_gemini_response(data)
-    items = OutputItems(token, encrypted=plan.encrypted)
+    items = OutputItems(token, encrypted=plan.encrypted, tools=plan.tools)
     candidates = response_candidates(data)
     incomplete = None
     if candidates:

@@ -39,7 +39,7 @@ class ResponsesStream(GeminiStream):
         self._token = token
         self._created = created
         self._model = plan.model
-        self._items = OutputItems(token, encrypted=plan.encrypted)
+        self._items = OutputItems(token, encrypted=plan.encrypted, tools=plan.tools)
         self._sequence = 0
         self._started = False
         self._finished = False

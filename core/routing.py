@@ -12,7 +12,7 @@ __all__ = ["Route", "cors_headers", "landing_page", "preflight_headers", "route"
 
 
 class Route(NamedTuple):
-    """`name`: chat, responses, completions, embeddings, models, model, images, image_edits, speech,
+    """`name`: chat, responses, completions, embeddings, models, codex_models, model, images, image_edits, speech,
     transcriptions, translations, native, root or preflight. `model_id` is the model a `model`
     route names; `path` is the Gemini path a `native` route forwards to."""
 
@@ -34,6 +34,7 @@ _ROUTES = {
     "/completions": ("completions", "POST"),
     "/embeddings": ("embeddings", "POST"),
     "/models": ("models", "GET"),
+    "/codex/models": ("codex_models", "GET"),  # Codex CLI's model_catalog_url (core/codex_catalog.py)
     "/images/generations": ("images", "POST"),
     "/images/edits": ("image_edits", "POST"),
     "/audio/speech": ("speech", "POST"),
@@ -139,6 +140,6 @@ def landing_page(settings: Settings) -> str:
         "           gemini-3.8-flash:high, gemini-3.8-flash:low:search, gemini-2.5-flash-lite:2048\n"
         "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
         "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
-        "           /v1/audio/translations; GET /v1/models\n"
+        "           /v1/audio/translations; GET /v1/models, /v1/codex/models (Codex CLI's model_catalog_url)\n"
         "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )

@@ -6,7 +6,9 @@ unsigned (https://ai.google.dev/gemini-api/docs/thought-signatures). A signature
 * in `extra_content.google.thought_signature`, as Google's own OpenAI endpoint sends it (on the
   tool call, and on the message or delta for text);
 * inside the tool-call id, `<id>__thought__<signature>` (LiteLLM's convention), because every
-  client sends tool-call ids back verbatim even when it drops unknown fields.
+  client sends tool-call ids back verbatim even when it drops unknown fields. Gemini's server-side
+  tool parts that came before the call ride there too, `<id>__server__<packed>__thought__<signature>`
+  (core/server_tools.py).
 
 History the model never signed (hand-built, or from another model) gets the documented dummy
 signature on the first call of each step.
@@ -22,23 +24,37 @@ __all__ = [
     "join_tool_call_id",
     "signature_from_extra",
     "split_tool_call_id",
+    "server_of_tool_call_id",
 ]
 
 SEPARATOR = "__thought__"
+SERVER_SEPARATOR = "__server__"
 # "you can set ... `skip_thought_signature_validator` in the thought signature field to skip
 # validation" — thought-signatures FAQ.
 DUMMY_SIGNATURE = "skip_thought_signature_validator"
 
 
-def join_tool_call_id(call_id: str, signature: str | None) -> str:
-    """The tool-call id a client sees: the call id, plus the signature when there is one."""
+def join_tool_call_id(call_id: str, signature: str | None, server: str | None = None) -> str:
+    """The tool-call id a client sees: the call id, plus packed server-side tool parts and the signature."""
+    if server:
+        call_id = f"{call_id}{SERVER_SEPARATOR}{server}"
     return f"{call_id}{SEPARATOR}{signature}" if signature else call_id
 
 
 def split_tool_call_id(tool_call_id: str) -> tuple[str, str | None]:
     """(call id, signature or None) from an id made by `join_tool_call_id`."""
-    call_id, sep, signature = tool_call_id.partition(SEPARATOR)
-    return (call_id, signature) if sep and signature else (tool_call_id, None)
+    call_id, sep, found = tool_call_id.partition(SEPARATOR)
+    signature: str | None = found
+    if not (sep and found):
+        call_id, signature = tool_call_id, None
+    return call_id.partition(SERVER_SEPARATOR)[0] or call_id, signature
+
+
+def server_of_tool_call_id(tool_call_id: str) -> str | None:
+    """The packed server-side tool parts inside an id made by `join_tool_call_id`, or None."""
+    head = tool_call_id.partition(SEPARATOR)[0]
+    _, sep, server = head.partition(SERVER_SEPARATOR)
+    return server if sep and server else None
 
 
 def extra_content(signature: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .candidates import (
     has_substance,
     part_signature,
     response_candidates,
+    server_extra,
     tool_call_from_gemini,
 )
 from .chat import ChatPlan
@@ -166,7 +167,7 @@ def tail_error(stray: bytes) -> GatewayError | None:
 class _Choice:
     """What a stream knows about one of its choices."""
 
-    __slots__ = ("finished", "calls", "images", "text", "grounding")
+    __slots__ = ("finished", "calls", "images", "text", "grounding", "server")
 
     def __init__(self) -> None:
         self.finished = False
@@ -174,6 +175,7 @@ class _Choice:
         self.images = 0
         self.text: list[str] = []
         self.grounding: Any = None
+        self.server: list[dict[str, Any]] = []  # server-side tool parts the next call will carry
 
 
 class ChatStream(GeminiStream):
@@ -212,10 +214,14 @@ class ChatStream(GeminiStream):
             kind, value = classify_part(part)
             signature = part_signature(part)
             delta: dict[str, Any] = {}
+            if kind == "server":
+                choice.server.append(value)
+                continue
             if kind == "call":
-                tool_call = tool_call_from_gemini(value, next(self._ids), signature)
+                tool_call = tool_call_from_gemini(value, next(self._ids), signature, choice.server)
                 delta["tool_calls"] = [{"index": choice.calls, **tool_call}]
                 choice.calls += 1
+                choice.server = []
             elif kind == "image":
                 # OpenRouter's shape, which Open WebUI, LobeChat and Cherry Studio read from a stream.
                 delta["images"] = [{"type": "image_url", "image_url": {"url": value}, "index": choice.images}]
@@ -237,6 +243,8 @@ class ChatStream(GeminiStream):
             choice.grounding = candidate["groundingMetadata"]
         if isinstance(candidate.get("finishReason"), str):
             choice.finished = True
+            if choice.server:  # no call carried them: they ride on the text, as a whole answer's do
+                out.append(self._chunk(index, {"extra_content": server_extra(None, choice.server)}, None))
             delta = {}
             if choice.grounding is not None:
                 annotations = annotations_from_grounding(choice.grounding, "".join(choice.text))

@@ -1,15 +1,46 @@
-"""OpenAI `tools`, `tool_choice` and `web_search_options` → Gemini `tools` and `toolConfig`."""
+"""OpenAI `tools`, `tool_choice` and `web_search_options` → Gemini `tools` and `toolConfig`.
+
+Built-in tools (Google Search, URL context, code execution, Maps) beside function declarations:
+Gemini 3 takes them together only with `toolConfig.includeServerSideToolInvocations`
+(https://ai.google.dev/gemini-api/docs/tool-combination), which `tool_setup` sets; without it Gemini
+answers 400 "Tool use with function calling is unsupported" (symfony/ai#803). Older models cannot
+combine them at all, so there the function tools are kept and the built-in tools left out, with a
+note for the request's log line.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_dict, get_list, get_str, require_dict
 from .lineup import supports_json_schema
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
+from .server_tools import supports_tool_combination
 
-__all__ = ["tool_config_from_openai", "tools_from_openai"]
+__all__ = ["ToolSetup", "tool_config_from_openai", "tool_setup", "tools_from_openai"]
+
+
+class ToolSetup(NamedTuple):
+    """Gemini `tools` and `toolConfig` for a request, and notes on what was left out (for the log)."""
+
+    tools: list[dict[str, Any]]
+    tool_config: dict[str, Any] | None
+    notes: tuple[str, ...] = ()
+
+
+def tool_setup(body: Mapping[str, Any], model: str, *, search: bool) -> ToolSetup:
+    """`tools` and `toolConfig` together: built-in tools beside functions set the combination flag (Gemini
+    3+) or are left out (older models, which refuse the combination)."""
+    tools = tools_from_openai(body, model, search=search)
+    config = tool_config_from_openai(body)
+    builtin = [next(iter(tool)) for tool in tools if "functionDeclarations" not in tool]
+    if not builtin or len(builtin) == len(tools):
+        return ToolSetup(tools, config)
+    if supports_tool_combination(model):
+        return ToolSetup(tools, {**(config or {}), "includeServerSideToolInvocations": True})
+    note = f"left out {', '.join(builtin)}: {model} cannot combine built-in tools with function calling"
+    return ToolSetup([tool for tool in tools if "functionDeclarations" in tool], config, (note,))
 
 # OpenAI's hosted web-search tool types (Chat and Responses APIs) → Google Search grounding.
 _WEB_SEARCH_TYPES = ("web_search", "web_search_preview")

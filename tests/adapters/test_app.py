@@ -184,6 +184,15 @@ def test_the_log_line(upstream, log_lines):
     assert isinstance(fields["ms"], float) and len(fields["request_id"]) == 24
 
 
+def test_a_built_in_tool_left_out_is_noted_in_the_log_line(upstream, log_lines):
+    body = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}], "web_search_options": {},
+                       "tools": [{"type": "function", "function": {"name": "f"}}]}).encode()
+    asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")], body=body))
+    [line] = log_lines()
+    assert json.loads(line)["notes"] == ["left out googleSearch: gemini-2.5-flash cannot combine built-in tools with function calling"]
+    assert "googleSearch" not in upstream.seen[0].body.decode()
+
+
 def test_a_misconfigured_deployment_answers_with_the_variable_to_fix(upstream):
     app = Gateway(env={"REQUEST_TIMEOUT": "soon"}, client_factory=lambda settings: upstream)
     status, _, body = asyncio.run(call(app, "GET", "/v1/models", headers=[("authorization", "Bearer k")]))

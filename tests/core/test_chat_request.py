@@ -343,7 +343,7 @@ def test_function_tools_use_the_openapi_subset_on_older_models():
     ({"model": "gemini-3.8-flash:high:search"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
     ({"model": "gemini-3.8-flash:search:high"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
     ({"model": "gemini-2.5-flash-lite", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash-lite", [{"googleSearch": {}}]),
-    ({"model": "gemini-2.5-flash-lite", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-2.5-flash-lite",
+    ({"model": "gemini-3-flash-preview", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-3-flash-preview",
      [{"functionDeclarations": [{"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
          "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]},
       {"googleSearch": {}}]),
@@ -353,6 +353,39 @@ def test_function_tools_use_the_openapi_subset_on_older_models():
 def test_web_search_and_native_tools(request_, expected_model, expected_tools):
     plan = chat_request_to_gemini({"messages": [say("hi")], **request_}, QUIET)
     assert (plan.model, plan.body["tools"]) == (expected_model, expected_tools)
+    assert plan.notes == ()
+
+
+WEATHER_DECLARATIONS = {"functionDeclarations": [{"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]}
+
+
+@pytest.mark.parametrize("model", ["gemini-3-flash-preview", "gemini-3.1-pro-preview", "gemini-flash-latest"])
+@pytest.mark.parametrize("tools", [[{"type": "web_search"}, WEATHER], [WEATHER, {"url_context": {}}]])
+def test_built_in_tools_beside_functions_set_the_combination_flag_on_gemini_3(model, tools):
+    # https://ai.google.dev/gemini-api/docs/tool-combination: Gemini 3 needs includeServerSideToolInvocations.
+    plan = chat_request_to_gemini({"model": model, "messages": [say("hi")], "tools": tools, "tool_choice": "auto"}, QUIET)
+    assert plan.body["toolConfig"] == {"functionCallingConfig": {"mode": "AUTO"}, "includeServerSideToolInvocations": True}
+    assert WEATHER_DECLARATIONS in plan.body["tools"] and len(plan.body["tools"]) == 2
+    assert plan.notes == ()
+
+
+@pytest.mark.parametrize(("request_", "left_out"), [
+    ({"model": "gemini-2.5-flash-lite", "tools": [{"type": "web_search"}, WEATHER]}, "googleSearch"),
+    ({"model": "gemini-2.5-flash-lite:search", "tools": [WEATHER]}, "googleSearch"),
+    ({"model": "gemini-2.5-flash-lite", "web_search_options": {}, "tools": [WEATHER, {"code_execution": {}}]}, "codeExecution, googleSearch"),
+])
+def test_older_models_keep_the_functions_and_leave_the_built_in_tools_out(request_, left_out):
+    # Gemini 2.5 refuses the combination, with the flag (prism-php/prism#972) and without it (symfony/ai#803).
+    plan = chat_request_to_gemini({"messages": [say("hi")], **request_}, QUIET)
+    assert plan.body["tools"] == [WEATHER_DECLARATIONS]
+    assert "toolConfig" not in plan.body
+    assert plan.notes == (f"left out {left_out}: {plan.model} cannot combine built-in tools with function calling",)
+
+
+def test_built_in_tools_alone_need_no_flag():
+    plan = chat_request_to_gemini({"model": "gemini-3-flash-preview", "messages": [say("hi")], "tools": [{"type": "web_search"}]}, QUIET)
+    assert plan.body["tools"] == [{"googleSearch": {}}] and "toolConfig" not in plan.body
 
 
 @pytest.mark.parametrize(("choice", "expected"), [

@@ -198,7 +198,7 @@ def test_signatures_never_reach_models_that_do_not_take_them():
 
 
 def test_flat_function_tools_web_search_and_tool_choice():
-    request = {"input": "hi", "tools": [WEATHER, {"type": "web_search_preview", "search_context_size": "low"}],
+    request = {"model": GEMINI_3, "input": "hi", "tools": [WEATHER, {"type": "web_search_preview", "search_context_size": "low"}],
                "tool_choice": {"type": "function", "name": "get_weather"}, "parallel_tool_calls": False}
     assert body(request) == {
         "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
@@ -207,7 +207,8 @@ def test_flat_function_tools_web_search_and_tool_choice():
                 "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]},
             {"googleSearch": {}},
         ],
-        "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}},
+        "toolConfig": {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]},
+                       "includeServerSideToolInvocations": True},
     }
 
 
@@ -285,7 +286,8 @@ BAD_REQUESTS = [
     ({"input": []}, "input", "non-empty array"),
     ({"input": 7}, "input", "non-empty array"),
     ({"input": [user("hi"), "hello"]}, "input[1]", "must be an object"),
-    ({"input": [user("hi"), {"type": "web_search_call", "id": "ws_1"}]}, "input[1].type", "'web_search_call' is not supported"),
+    ({"input": [user("hi"), {"type": "computer_call", "id": "cu_1"}]}, "input[1].type", "'computer_call' is not supported"),
+    ({"input": [user("hi"), {"type": "no_such_item"}]}, "input[1].type", "'no_such_item' is not supported"),
     ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0]", "item_reference"),
     ({"input": [{"role": "tool", "content": "x"}]}, "input[0].role", "must be one of"),
     ({"input": [{"role": "user", "content": ""}]}, "input[0].content", "is empty"),
@@ -306,14 +308,14 @@ BAD_REQUESTS = [
     ({"input": [{"role": "user", "content": [{"type": "input_file", "filename": "a.pdf"}]}]},
      "input[0].content[0]", "needs 'file_data'"),
     ({"input": [user("hi"), {"type": "function_call_output", "call_id": "call_9", "output": "x"}]},
-     "input[1].call_id", "answers no function_call"),
+     "input[1].call_id", "answers no call item"),
     ({"input": call_then_output("call_1")[:2] + [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{oops"}]},
      "input[2].arguments", "not valid JSON"),
     ({"input": [user("hi"), {"type": "function_call", "call_id": "c", "arguments": "{}"}]},
      "input[1].name", "Missing required parameter"),
     ({"input": call_then_output("call_1")[:2] + [{"type": "function_call_output", "call_id": "call_1",
-                                                   "output": [{"type": "input_image", "image_url": "https://x/y.png"}]}]},
-     "input[2].output[0].type", "carry text"),
+                                                   "output": [{"type": "input_video", "video_url": "https://x/y.mp4"}]}]},
+     "input[2].output[0].type", "'input_video' is not supported"),
     ({"tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}]}, "tools[0].type", "'file_search' is not supported"),
     ({"tools": [WEATHER, {"type": "function", "parameters": {}}]}, "tools[1].name", "Missing required parameter"),
     ({"tools": [{**WEATHER, "parameters": "an object"}]}, "tools[0].parameters", "'tools[0].parameters' must be a JSON Schema"),

@@ -221,12 +221,20 @@ def test_an_agent_loop_replayed_end_to_end(gw, fake, stream):
 
 
 def test_tool_choice_and_web_search_reach_gemini(gw, fake):
-    sdk(gw).responses.create(model=FLASH, input="weather?", tools=[*TOOLS, {"type": "web_search_preview"}],
+    sdk(gw).responses.create(model=GEMINI_3, input="weather?", tools=[*TOOLS, {"type": "web_search_preview"}],
                              tool_choice={"type": "function", "name": "get_time"}, parallel_tool_calls=False)
     sent = fake.requests[-1]["json"]
     assert [list(tool) for tool in sent["tools"]] == [["functionDeclarations"], ["googleSearch"]]
     assert [d["name"] for d in sent["tools"][0]["functionDeclarations"]] == ["get_weather", "get_time"]
-    assert sent["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_time"]}}
+    assert sent["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_time"]},
+                                  "includeServerSideToolInvocations": True}
+
+
+def test_web_search_is_left_out_where_the_model_cannot_combine_it(gw, fake):
+    sdk(gw).responses.create(model=FLASH, input="weather?", tools=[*TOOLS, {"type": "web_search"}])
+    sent = fake.requests[-1]["json"]
+    assert [list(tool) for tool in sent["tools"]] == [["functionDeclarations"]]
+    assert "toolConfig" not in sent
 
 
 # ---- structured output, reasoning, limits ----------------------------------------------------------
@@ -355,3 +363,20 @@ def test_a_body_that_is_not_json_is_a_400(gw):
     response = httpx.post(f"{gw}/v1/responses", headers={"authorization": f"Bearer {USER_KEY}",
                                                          "content-type": "application/json"}, content=b"{", timeout=10)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+
+
+# ---- bad agent input: clear 400s in OpenAI's envelope --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "param"), [
+    ({"tools": [{"type": "function", "name": "crm"}, {"type": "namespace", "name": "crm", "description": "CRM",
+                                                       "tools": [{"type": "function", "name": "find"}]}]}, "tools[1].name"),
+    ({"tools": [{"type": "custom", "description": "no name"}]}, "tools[0].name"),
+    ({"input": [{"role": "user", "content": "hi"}, {"type": "hologram_call", "id": "h1"}]}, "input[1].type"),
+])
+def test_bad_agent_input_is_a_400_naming_the_parameter(gw, body, param):
+    reply = httpx.post(f"{gw}/v1/responses", headers={"Authorization": f"Bearer {USER_KEY}"},
+                       json={"model": GEMINI_3, "input": "hi", **body})
+    assert reply.status_code == 400
+    error = reply.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == param and error["message"]

@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 
+from tests.fakes import agents
 from tests.fakes.catalog import generation
 from tests.fakes.wire import Ask, tok
 
@@ -74,7 +75,7 @@ def text_reply(ask: Ask) -> list[dict]:
     last_parts = (contents[-1].get("parts") or []) if isinstance(contents[-1], dict) else []
     fn_resps = [p["functionResponse"] for p in last_parts if isinstance(p, dict) and "functionResponse" in p]
     fn_only = bool(last_parts) and len(fn_resps) == len(last_parts)
-    calls = list(CALL.finditer(text)) if _has_functions(ask.body) else []
+    calls = agents.declared_calls(ask.body, CALL.finditer(text)) if _has_functions(ask.body) else []  # agents: declared tools only
     n = max(1, int(num(d, "chunks", ask.chunks)))
     if fn_only:
         reply = "result: " + json.dumps((fn_resps[0] or {}).get("response"))
@@ -90,6 +91,7 @@ def text_reply(ask: Ask) -> list[dict]:
         groups = [parts]
     else:
         groups = [[{"text": p}] for p in _split(reply.ljust(n, "."), n if ask.stream else 1)]
+    groups = agents.server_side(ask.model, ask.body, groups, text, not fn_only)  # agents: built-in tool parts
     if "thinking" in d:
         groups.insert(0, [{"text": f"**Thinking** about: {text}", "thought": True}])
     if not ask.stream:
@@ -100,7 +102,7 @@ def text_reply(ask: Ask) -> list[dict]:
             if p.get("thought"):
                 thought_chars += len(p["text"])
             else:
-                cand_chars += len(p["text"]) if "text" in p else len(json.dumps(p["functionCall"]))
+                cand_chars += len(p["text"]) if "text" in p else len(json.dumps(p.get("functionCall", p)))
         cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
         if i == len(groups) - 1:
             cand["finishReason"] = "MAX_TOKENS" if "max_tokens" in d else "STOP"

@@ -9,6 +9,7 @@ where users pasted one; Vertex AI wraps the same checks as "Unable to submit req
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -190,6 +191,38 @@ def built_in_tools_without_flag(c: Check) -> dict | None:
     return None
 
 
+def built_in_tools_with_functions_before_gemini_3(c: Check) -> dict | None:
+    """The combination flag on a model that cannot combine built-in tools with function calling."""
+    # "Tool call context circulation is not enabled for models/<model>" (prism-php/prism#972, which tried
+    # every model); the combination is Gemini 3's (ai.google.dev/gemini-api/docs/tool-combination).
+    tools = [t for t in c.body.get("tools") or [] if isinstance(t, dict)]
+    functions = any(get(t, "functionDeclarations") for t in tools)
+    built_in = any(get(t, name) is not None for t in tools for name in BUILT_IN)
+    flag = get(get(c.body, "toolConfig"), "includeServerSideToolInvocations")
+    if functions and built_in and flag is True and generation(c.served) < (3, 0):
+        return _bad(f"Tool call context circulation is not enabled for models/{c.model}")
+    return None
+
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
+
+
+def function_name_invalid(c: Check) -> dict | None:
+    """A function declaration whose name Gemini's naming rule refuses."""
+    # FunctionDeclaration.name in the generativelanguage v1beta reference: "Must start with a letter or an
+    # underscore. Must be a-z, A-Z, 0-9, or contain underscores, dots, colons and dashes, with a maximum
+    # length of 64" (python-genai's types say 128; the stricter one is kept). The message is Gemini's field
+    # error form for that rule.
+    tools = [t for t in c.body.get("tools") or [] if isinstance(t, dict)]
+    for index, declaration in enumerate(d for t in tools for d in get(t, "functionDeclarations") or [] if isinstance(d, dict)):
+        name = declaration.get("name")
+        if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
+            return _bad(f"* GenerateContentRequest.tools[0].function_declarations[{index}].name: Invalid function name. "
+                        "Must start with a letter or an underscore. Must be a-z, A-Z, 0-9, or contain underscores, dots, "
+                        "colons and dashes, with a maximum length of 64.")
+    return None
+
+
 def single_turn_ends_with_user(c: Check) -> dict | None:
     """A one-content request must be the user's."""
     # "Error 400: Please ensure that single turn requests end with a user role or the role field is
@@ -307,7 +340,9 @@ RULES: tuple[Callable[[Check], dict | None], ...] = (
     thinking_budget_range,
     penalty_not_enabled,
     logprobs_not_enabled,
+    function_name_invalid,
     built_in_tools_without_flag,
+    built_in_tools_with_functions_before_gemini_3,
     single_turn_ends_with_user,
     no_model_turn_prefill,
     function_responses_match_calls,

@@ -18,7 +18,7 @@ KEY = {"x-goog-api-key": "test-key"}
 FLASH = "/v1beta/models/gemini-2.5-flash"
 STREAM = FLASH + ":streamGenerateContent?alt=sse"
 WEATHER_TOOL = [{"functionDeclarations": [{"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}}}]}]
+    "type": "object", "properties": {"city": {"type": "string"}}}}, {"name": "get_time"}]}]
 
 
 @pytest.fixture
