@@ -91,9 +91,6 @@ MARKUP = """<!doctype html>
   <div id="recipe-list"></div>
 </section>
 </main>
-<footer>
-  <p data-t="foot"></p>
-</footer>
 <script type="application/json" id="config">__CONFIG__</script>
 <script>__SCRIPT__</script>
 </body>
@@ -110,7 +107,7 @@ STYLE = """
 --bad:#ff8a80;--bad-bg:#3a1715}}
 *{box-sizing:border-box}
 body{margin:0;padding:0 16px 32px}
-header.top,main,footer{max-width:880px;margin:0 auto}
+header.top,main{max-width:880px;margin:0 auto}
 header.top{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:10px 12px;padding:20px 0 14px}
 .brand{display:flex;align-items:center;gap:12px;min-width:0}
 .state{flex-basis:100%;margin:0}
@@ -188,7 +185,6 @@ pre{margin:0;background:var(--code);padding:12px;overflow-x:auto;font-size:.84re
 .msg{margin:12px 0 0}
 .msg.bad{color:var(--bad)}
 .offscreen{position:fixed;left:-9999px;top:0}
-footer{color:var(--muted);font-size:.85rem;padding:0 4px;overflow-wrap:anywhere}
 @media (max-width:560px){body{padding:0 10px 24px}.card{padding:16px 14px}h1{font-size:1.15rem}
 .spark{width:28px;height:28px}.brand{gap:8px}.lang button{padding:6px 10px}
 .recipe{padding:0 10px 12px}summary{padding:12px 10px}pre{font-size:.78rem;padding:10px}}

@@ -44,22 +44,22 @@ en: {
   "p.local": "your own server", "p.vercel": "Vercel", "p.lambda": "AWS Lambda",
   "p.fc": "Alibaba Cloud Function Compute", "p.netlify": "Netlify",
   "connect.h": "Connect an app",
-  "connect.p": "Any app that speaks the OpenAI API needs three settings: the address, a key and a model.",
+  "connect.p": "Any app that speaks the OpenAI API needs three things: an address, a key, a model.",
   "base.l": "API base URL",
   "base.h": "Some apps add `/v1` themselves and want the address without it: the recipes below say which.",
   copy: "Copy", copied: "Copied", copyfail: "Copy it by hand",
   "key.l": "API key",
-  "key.pass": "**Your own Gemini API key.** This gateway keeps no key: each app sends its own and the gateway passes it on to Google. Get one free at `aistudio.google.com/apikey`. Several keys separated by commas are used in turn.",
-  "key.server": "**One of this deployment's access tokens** (its `AUTH_TOKEN`), not a Gemini key: the gateway holds the Gemini keys itself. Ask whoever deployed it for a token.",
+  "key.pass": "**Your own Gemini API key** (free at `aistudio.google.com/apikey`): this gateway keeps none and passes yours on to Google. Several, comma-separated, are used in turn.",
+  "key.server": "**An access token of this deployment** (its `AUTH_TOKEN`), not a Gemini key: the gateway holds those itself. Ask whoever deployed it.",
   "model.l": "Model",
-  "model.help": "Any Gemini model, such as `gemini-2.5-flash`: press **Load models** below for the list your key can use. Other names (like `gpt-4o`) get `{model}`.",
+  "model.help": "Any Gemini model, such as `gemini-2.5-flash` (**Load models** below lists yours). Other names, like `gpt-4o`, get `{model}`.",
   "root.l": "Gemini API host (for Gemini's own SDKs and apps)",
   "try.h": "Check that it works", "try.key": "Your Gemini API key", "try.token": "Your access token (AUTH_TOKEN)",
   show: "Show", hide: "Hide",
   remember: "Remember it in this browser (kept only on this device)",
   load: "Load models", loading: "Loading…", test: "Test", testing: "Testing…",
   "need.key": "Type your Gemini API key first.", "need.token": "Type your access token first.",
-  "e.chars": "The key holds characters no key has (spaces, line breaks or non-Latin letters): paste it again.",
+  "e.chars": "The key holds characters no key has (line breaks, non-Latin letters or quotes from a word processor): paste it again.",
   prompt: "Reply with one short, friendly sentence to show that you are working.",
   "ok.head": "It works", "ok.empty": "(The model answered with no text.)",
   "ok.meta": "Model {model} · {ms} ms · {tokens} tokens", said: "The gateway said: {msg}",
@@ -67,7 +67,7 @@ en: {
   "e.network": "Could not reach the gateway. Check your connection, or whether the deployment is still up.",
   "e.key": "Gemini did not accept this API key. Copy the whole key again from Google AI Studio (it starts with AIza), or make a new one.",
   "e.token": "This is not one of the gateway's access tokens. The gateway holds its own Gemini keys: ask whoever deployed it for a token (its AUTH_TOKEN).",
-  "e.location": "Google does not offer the Gemini API in the region this gateway runs in (the server's region counts, not yours). Deploy it to a supported region, for example one in the US, Europe or Singapore.",
+  "e.location": "Google does not offer the Gemini API where this gateway runs (the server's region counts, not yours). Deploy it to a supported region, such as the US, Europe or Singapore.",
   "e.quota": "The Gemini key's quota is used up, or it sent too many requests too fast. Try again in {s}; free-tier keys allow only a few requests a minute.",
   secs: "{s} seconds", minute: "a minute",
   "e.credits": "The Gemini project's prepaid credits are used up: top them up in Google AI Studio.",
@@ -77,16 +77,15 @@ en: {
   "e.upstream": "Gemini did not answer properly (busy, slow or down). Try again in a moment.",
   "e.bad": "Gemini refused the request.", "e.other": "The gateway answered with HTTP {status}.",
   "pool.h": "Key pool",
-  "pool.p": "This deployment's Gemini keys by position (never the keys themselves), as this instance of the gateway knows them. Uses the token typed above.",
+  "pool.p": "The deployment's Gemini keys by position (never the keys), as this instance knows them. Uses the token above.",
   "pool.show": "Show key health", "pool.check": "Check every key now", "pool.checking": "Checking every key…",
   "pool.sum": "{ok} of {n} keys valid now", "pool.checked": "checked just now", "pool.none": "The pool has no keys.",
   "pool.401": "This token is not accepted, so nothing about the keys is shown.",
-  "pool.404": "This deployment does not report its key pool (it holds no keys of its own, or its version has no /v1/gateway/keys).",
+  "pool.404": "This deployment does not report its key pool (no keys of its own, or a version without /v1/gateway/keys).",
   pos: "Key #{n}", "s.ok": "valid", "s.invalid": "invalid", "s.resting": "resting",
   until: "until {time} ({rel})", "m.until": "{model}: resting until {time} ({rel})",
   "recipes.h": "Set up your app",
-  "recipes.p": "This gateway's address is filled in; put your key where a recipe says {key}.",
-  foot: "OpenAI-compatible: /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/images, /v1/audio, /v1/models. Gemini's own API: /v1beta."
+  "recipes.p": "This gateway's address is filled in; put your key where a recipe says {key}."
 },
 zh: {
   title: "Gemini 网关", status: "正在运行：{platform}",
@@ -97,17 +96,17 @@ zh: {
   "base.h": "有些应用会自己加上 `/v1`，要填不带它的地址：下面的教程会写明。",
   copy: "复制", copied: "已复制", copyfail: "请手动复制",
   "key.l": "API 密钥",
-  "key.pass": "**你自己的 Gemini API 密钥。** 这个网关不保存任何密钥：每个应用发送自己的密钥，网关把它转交给 Google。可在 `aistudio.google.com/apikey` 免费获取。用英文逗号分隔的多个密钥会轮流使用。",
-  "key.server": "**这个部署的访问令牌之一**（它的 `AUTH_TOKEN`），不是 Gemini 密钥：Gemini 密钥由网关自己保管。请向部署它的人索取令牌。",
+  "key.pass": "**你自己的 Gemini API 密钥**（在 `aistudio.google.com/apikey` 免费获取）：网关不保存密钥，只把你的转交给 Google。用英文逗号分隔的多个密钥会轮流使用。",
+  "key.server": "**这个部署的访问令牌**（它的 `AUTH_TOKEN`），不是 Gemini 密钥：Gemini 密钥由网关自己保管。请向部署者索取。",
   "model.l": "模型",
-  "model.help": "任意 Gemini 模型，例如 `gemini-2.5-flash`：点下方的 **加载模型** 查看你的密钥可用的列表。其他名称（如 `gpt-4o`）会使用 `{model}`。",
+  "model.help": "任意 Gemini 模型，例如 `gemini-2.5-flash`（下方 **加载模型** 可列出）。其他名称（如 `gpt-4o`）会使用 `{model}`。",
   "root.l": "Gemini API 主机（用于 Gemini 自己的 SDK 和应用）",
   "try.h": "测试是否可用", "try.key": "你的 Gemini API 密钥", "try.token": "你的访问令牌（AUTH_TOKEN）",
   show: "显示", hide: "隐藏",
   remember: "在此浏览器中记住（只保存在这台设备上）",
   load: "加载模型", loading: "加载中…", test: "测试", testing: "测试中…",
   "need.key": "请先输入你的 Gemini API 密钥。", "need.token": "请先输入你的访问令牌。",
-  "e.chars": "密钥里有密钥不会有的字符（空格、换行或非拉丁字母）：请重新粘贴。",
+  "e.chars": "密钥里有密钥不会有的字符（换行、中文字符或全角符号）：请重新粘贴。",
   prompt: "请用一句简短友好的话回复，说明你在正常工作。",
   "ok.head": "可以使用", "ok.empty": "（模型没有返回文字。）",
   "ok.meta": "模型 {model} · {ms} 毫秒 · {tokens} 个 token", said: "网关返回：{msg}",
@@ -125,7 +124,7 @@ zh: {
   "e.upstream": "Gemini 没有正常回答（繁忙、太慢或故障）。请稍后再试。",
   "e.bad": "Gemini 拒绝了这个请求。", "e.other": "网关返回了 HTTP {status}。",
   "pool.h": "密钥池",
-  "pool.p": "这个部署的 Gemini 密钥，按序号显示（从不显示密钥本身），是这个网关实例所知的状态。使用上面输入的令牌。",
+  "pool.p": "这个部署的 Gemini 密钥按序号显示（不显示密钥本身），是这个实例所知的状态。使用上面输入的令牌。",
   "pool.show": "查看密钥状态", "pool.check": "立即检查所有密钥", "pool.checking": "正在检查所有密钥…",
   "pool.sum": "{n} 个密钥中 {ok} 个当前可用", "pool.checked": "刚刚检查过", "pool.none": "密钥池里没有密钥。",
   "pool.401": "这个令牌不被接受，因此不显示任何密钥信息。",
@@ -133,8 +132,7 @@ zh: {
   pos: "密钥 #{n}", "s.ok": "有效", "s.invalid": "无效", "s.resting": "暂停中",
   until: "到 {time}（{rel}）", "m.until": "{model}：暂停到 {time}（{rel}）",
   "recipes.h": "设置你的应用",
-  "recipes.p": "已填好这个网关的地址；在教程写着 {key} 的地方填入你的密钥。",
-  foot: "兼容 OpenAI：/v1/chat/completions、/v1/responses、/v1/embeddings、/v1/images、/v1/audio、/v1/models。Gemini 自己的 API：/v1beta。"
+  "recipes.p": "已填好这个网关的地址；在教程写着 {key} 的地方填入你的密钥。"
 }};
 
 // name, tag, steps and notes per language, code snippets: {base} {root} {key} {model} are filled in.
@@ -320,7 +318,7 @@ async function copy(text, button) {
 function credential(into) {
   const key = $("key").value.trim();
   if (!key) { into(t(server ? "need.token" : "need.key")); return null; }
-  if (/[^\x21-\x7e]/.test(key)) { into(t("e.chars")); return null; }
+  if (/[^\x20-\x7e]/.test(key)) { into(t("e.chars")); return null; }
   return key;
 }
 
@@ -432,15 +430,11 @@ async function loadModels() {
 }
 
 function when(unix) {
-  const date = new Date(unix * 1000), seconds = unix - Date.now() / 1000;
-  const far = Math.abs(seconds) > 20 * 3600;
-  const time = far ? date.toLocaleString(langTag(), {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"})
-                   : date.toLocaleTimeString(langTag(), {hour: "2-digit", minute: "2-digit"});
-  const format = new Intl.RelativeTimeFormat(langTag(), {numeric: "auto"});
-  const abs = Math.abs(seconds);
-  const rel = abs < 90 ? format.format(Math.round(seconds), "second")
-            : abs < 5400 ? format.format(Math.round(seconds / 60), "minute")
-            : abs < 129600 ? format.format(Math.round(seconds / 3600), "hour") : format.format(Math.round(seconds / 86400), "day");
+  const seconds = unix - Date.now() / 1000, abs = Math.abs(seconds), format = new Intl.RelativeTimeFormat(langTag(), {numeric: "auto"});
+  const time = new Date(unix * 1000).toLocaleString(langTag(), abs > 72000 ? {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}
+                                                                           : {hour: "2-digit", minute: "2-digit"});
+  const rel = abs < 90 ? format.format(Math.round(seconds), "second") : abs < 5400 ? format.format(Math.round(seconds / 60), "minute")
+            : format.format(Math.round(seconds / 3600), "hour");
   return {time, rel};
 }
 

@@ -190,6 +190,10 @@ def test_a_person_connects_tests_and_switches_language(browser, gateway, fake):
     screenshot(browser, "desktop-en", DESKTOP)
     screenshot(browser, "phone-en", PHONE, phone=True)
 
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    screenshot(browser, "phone-dark", PHONE, phone=True)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
     press(browser, "[data-lang=zh]")
     assert text(browser, "h1") == "Gemini 网关" and browser.find_element("css selector", "html").get_attribute("lang") == "zh-CN"
     assert text(browser, "#result").startswith("可以使用\necho:")
@@ -211,7 +215,7 @@ def test_the_page_follows_the_browsers_language(browser, gateway):
 @pytest.mark.parametrize("script, words", [
     ({"status": 400, "json": {"error": {"code": 400, "message": "User location is not supported for the API use.",
                                         "status": "FAILED_PRECONDITION"}}},
-     "Google does not offer the Gemini API in the region this gateway runs in"),
+     "Google does not offer the Gemini API where this gateway runs"),
     ({"status": 429}, "quota is used up, or it sent too many requests too fast. Try again in 7 seconds"),
     ({"status": 503}, "Gemini did not answer properly"),
 ], ids=["location", "quota", "overloaded"])
@@ -233,6 +237,14 @@ def test_a_key_gemini_refuses(browser, gateway, fake):
     assert "Gemini did not accept this API key" in result(browser, "bad")
     press(browser, "#load")
     wait(browser, lambda: "Gemini did not accept this API key" in text(browser, "#models-note"))
+
+
+def test_a_pasted_key_with_characters_no_key_has(browser, gateway, fake):
+    open_page(browser, gateway())
+    type_key(browser, "AIza密钥")
+    press(browser, "#test")
+    assert result(browser, "bad").startswith("The key holds characters no key has")
+    assert fake.requests == []
 
 
 def test_the_key_is_kept_only_when_asked(browser, gateway):
