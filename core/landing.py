@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import re
+from functools import lru_cache
 
 from .config import Settings
 from .landing_page import FAVICON, MARKUP, STYLE
@@ -81,8 +82,12 @@ def prefers_html(accept: str) -> bool:
 
 def html_page(settings: Settings, platform: str) -> bytes:
     """The page, with this deployment's platform, key mode and default model written into its configuration."""
-    config = {"platform": platform or "local", "mode": "server" if settings.server_keys else "pass-through",
-              "model": settings.default_model}
+    return _page(platform or "local", "server" if settings.server_keys else "pass-through", settings.default_model)
+
+
+@lru_cache(maxsize=8)  # one process serves one deployment: the same few bytes every time
+def _page(platform: str, mode: str, model: str) -> bytes:
+    config = {"platform": platform, "mode": mode, "model": model}
     parts = {"FAVICON": FAVICON, "STYLE": _STYLE, "CONFIG": _script_json(config), "SCRIPT": _SCRIPT}
     # One pass: nothing filled in is searched again for a placeholder.
     return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], MARKUP).encode("utf-8")
