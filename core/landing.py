@@ -20,7 +20,7 @@ from .config import Settings
 from .landing_page import FAVICON, MARKUP, STYLE
 from .landing_script import SCRIPT
 
-__all__ = ["HTML_HEADERS", "TEXT_HEADERS", "html_page", "prefers_html"]
+__all__ = ["CONTENT_SECURITY_POLICY", "HTML_HEADERS", "TEXT_HEADERS", "html_page", "prefers_html"]
 
 # The media types `GET /` can answer with; a tie goes to text, what every client but a browser gets today.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -29,8 +29,8 @@ _PLACEHOLDER = re.compile(r"__(FAVICON|STYLE|CONFIG|SCRIPT)__")
 
 
 def _compact(text: str) -> str:
-    """The lines without their indentation, blank lines or whole-line `//` comments: a quarter fewer
-    bytes, and the same program (no string or template literal in them spans lines)."""
+    """The lines without their indentation, blank lines or whole-line `//` comments: the same program
+    (no string or template literal in them spans lines), in fewer bytes."""
     lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("// "))
 
