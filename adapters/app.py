@@ -22,16 +22,18 @@ from core.instance import Instance
 from .asgi import Receive, Scope, Send
 from .jsonfast import CODEC
 from .logs import configure, log_request
+from .platforms import platform_from_env
 from .upstream import Upstream, UpstreamClient, UpstreamResponse, transport_failure
 
 __all__ = ["Gateway", "app"]
 
 
 class Gateway:
-    """The ASGI app. `settings`/`env` and a fake upstream `client_factory` can be injected for tests."""
+    """The ASGI app. `settings`/`env` and a fake upstream `client_factory` can be injected for tests;
+    `platform` (for the landing page) defaults to the one the environment shows (`adapters.platforms`)."""
 
     def __init__(self, settings: Any = None, *, env: Mapping[str, str] | None = None,
-                 client_factory: Callable[[Any], UpstreamClient] | None = None, platform: str = "") -> None:
+                 client_factory: Callable[[Any], UpstreamClient] | None = None, platform: str | None = None) -> None:
         self._settings = settings
         self._env = env
         self._factory = client_factory
@@ -42,11 +44,13 @@ class Gateway:
     def instance(self) -> Instance | ConfigError:
         """The process's instance, made (and the settings read) by the first request that finds them valid."""
         if self._instance is None:
+            env = os.environ if self._env is None else self._env
+            platform = self._platform if self._platform is not None else platform_from_env(env)
             try:
                 if self._settings is not None:
-                    instance = Instance(self._settings, platform=self._platform)
+                    instance = Instance(self._settings, platform=platform)
                 else:
-                    instance = Instance.from_env(os.environ if self._env is None else self._env, platform=self._platform)
+                    instance = Instance.from_env(env, platform=platform)
             except ConfigError as error:
                 return error
             configure(instance.settings.log_level)

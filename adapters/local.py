@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "server-held keys (clients send an AUTH_TOKEN)" if settings.server_keys else "pass-through (clients send their Gemini key)"
     print(f"gateway: http://{args.host}:{args.port}/v1 — {mode}", file=sys.stderr, flush=True)
     # No proxy_headers: the gateway never looks at client addresses, and the middleware costs time.
-    uvicorn.run(Gateway(settings), host=args.host, port=args.port, log_level="warning", access_log=False,
+    uvicorn.run(Gateway(settings, platform="local"), host=args.host, port=args.port, log_level="warning", access_log=False,
                 lifespan="on", proxy_headers=False)
     return 0
 

@@ -278,8 +278,13 @@ class Call:
             headers = preflight_headers(self.headers.get("origin"), self.headers, settings)
             return self._answer(204, b"", headers, cors=False)
         if where.name == "root":
+            from .landing import HTML_HEADERS, TEXT_HEADERS, html_page, prefers_html  # only `/` needs the page
+
+            if prefers_html(self.headers.get("accept", "")):  # a browser: the page, not today's text
+                page = b"" if self.method == "HEAD" else html_page(settings, self._instance.platform)
+                return self._answer(200, page, HTML_HEADERS, cors=False)
             page = b"" if self.method == "HEAD" else landing_page(settings).encode()
-            return self._answer(200, page, [("content-type", "text/plain; charset=utf-8")])
+            return self._answer(200, page, TEXT_HEADERS)
         query = dict(parse_qsl(self._query))
         presented = presented_credential(self.headers, query)
         if presented:

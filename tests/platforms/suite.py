@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 import wave
 from dataclasses import dataclass
@@ -243,6 +244,27 @@ def responses_bad_input(target: Target, fake) -> None:
     assert response.json()["error"]["param"] == "previous_response_id" and fake.requests == []
 
 
+# What a browser sends for a page (Chromium's Accept header for a navigation).
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+PLATFORMS = {"aliyun-fc": "fc"}  # a target's name → the platform the page names, where they differ
+
+
+def landing_page(target: Target, fake) -> None:
+    """A browser gets the page, with its security headers and this platform's name; curl keeps today's text."""
+    page = httpx.get(f"{target.base_url}/", headers={"Accept": BROWSER}, timeout=30)
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8", page.headers
+    assert page.text.startswith("<!doctype html>") and page.text.rstrip().endswith("</html>")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script-src 'sha256-" in policy
+    assert (page.headers["x-content-type-options"], page.headers["referrer-policy"]) == ("nosniff", "no-referrer")
+    config = json.loads(re.search(r'<script type="application/json" id="config">(.*?)</script>', page.text).group(1))
+    assert config["platform"] == PLATFORMS.get(target.name, target.name) and config["mode"] == "pass-through"
+    text = httpx.get(f"{target.base_url}/", timeout=30)
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert text.text.startswith("Gemini OpenAI-compatible gateway: running.\n")
+    assert fake.requests == []
+
+
 BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
               native_generate, native_upload, images, speech, transcription,
-              responses, responses_stream_tool_call, responses_bad_input]
+              responses, responses_stream_tool_call, responses_bad_input, landing_page]

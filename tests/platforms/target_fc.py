@@ -24,6 +24,7 @@ def start(fake_url: str):
     code = lay_out_code()
     command = [python("3.10") if part == FC_PYTHON else part for part in runtime["command"]] + runtime["args"]
     env = {key: value.replace("/code", str(code)) for key, value in props["environmentVariables"].items()}
-    env.update(GEMINI_BASE_URL=fake_url, LOG_LEVEL="warning")
+    # FC sets FC_FUNCTION_NAME (a system variable) in every instance; the page names FC by it.
+    env.update(FC_FUNCTION_NAME=props["functionName"], GEMINI_BASE_URL=fake_url, LOG_LEVEL="warning")
     with serve(command, f"http://127.0.0.1:{runtime['port']}/", env=env, cwd=code) as base_url:
         yield Target(NAME, base_url)

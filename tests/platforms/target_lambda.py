@@ -150,7 +150,9 @@ def start(fake_url: str) -> Iterator[Target]:
 
     # The module's own Mangum options, around a gateway pointed at the fake Gemini.
     options = aws_lambda.handler.config
-    environment = Environment(lambda: Mangum(Gateway(env={"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "warning"}),
+    # AWS_LAMBDA_FUNCTION_NAME: reserved, set by every Lambda runtime; the page names Lambda by it.
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "gemini-openai-gateway", "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "warning"}
+    environment = Environment(lambda: Mangum(Gateway(env=env),
                                              lifespan=aws_lambda.handler.lifespan, **options))
     server = _server(environment)
     thread = threading.Thread(target=server.serve_forever, name="api-gateway", daemon=True)

@@ -29,6 +29,8 @@ def start(fake_url: str):
         "VERCEL_DEV_ENTRY_ABS": str(ROOT / entry),
         "VERCEL_DEV_FRAMEWORK": "python",
         "VERCEL_DEV_VARIABLE_NAME": "app",
+        # Set in every deployment ("System Environment Variables", exposed by default): the page names Vercel by it.
+        "VERCEL": "1",
         "GEMINI_BASE_URL": fake_url,
         "LOG_LEVEL": "warning",
         "PYTHONPATH": str(ROOT),
