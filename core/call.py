@@ -41,7 +41,7 @@ from .errors import (
     ConfigError,
     GatewayError,
     InvalidRequestError,
-    UpstreamError,
+    NotFoundError,
     body_too_large,
     body_too_slow,
     envelope,
@@ -111,6 +111,7 @@ class Call:
         self._rotations: list[Rotation | None] = []
         self._flying: set[int] = set()
         self._upstream_headers: list[tuple[str, str]] = []
+        self._checking = False  # a key-pool check: one models list per key, then the pool's health
         self.attempts = 0
         self.settings: Settings = Settings()
 
@@ -292,6 +293,8 @@ class Call:
         if where.name == "native":
             return self._start_native(where, query)
         self._keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings)
+        if where.name in ("gateway_keys", "gateway_keys_check"):
+            return self._start_pool(where)
         for key in self._keys:
             self._secret(key)
         if where.body is None or self.method != "POST":
@@ -314,6 +317,25 @@ class Call:
         if self.method in ("GET", "HEAD"):
             return self._fetch([plan.request])
         return self._read()
+
+    def _start_pool(self, where: Route) -> Any:
+        """The key pool's health for a token holder; `check` first asks Gemini with every key (a models list each)."""
+        if not self.settings.server_keys:
+            raise NotFoundError("This gateway holds no Gemini keys of its own (pass-through mode): there is no key pool.",
+                                code="unknown_url")
+        if where.name == "gateway_keys":
+            return self._pool_health()
+        from .catalog import list_models_request
+
+        self._checking = True
+        self._requests = [list_models_request(page_size=1)] * len(self._keys)
+        self._rotations = [Rotation([key], self._began) for key in self._keys]  # each request to its own key
+        return self._fetching()
+
+    def _pool_health(self) -> Answer:
+        health = self._instance.pool.health(self._keys, self._began)
+        return self._answer(200, self._codec.dumps({"mode": "server", "keys": health}), [("content-type", "application/json"),
+                                                                                         ("cache-control", "no-store")])
 
     def _read(self) -> ReadBody:
         limit = self.settings.max_body_bytes
@@ -388,7 +410,9 @@ class Call:
 
     def _model(self) -> str | None:
         """The model the upstream calls are for: the key pool rests (key, model) pairs."""
-        return self._exchange.model if self._exchange is not None else self._native.model
+        if self._exchange is not None:
+            return self._exchange.model
+        return self._native.model if self._native is not None else None
 
     def _landed(self, index: int) -> Rotation:
         """The rotation of request `index`, whose attempt in flight has come back."""
@@ -413,6 +437,10 @@ class Call:
                 rotation.succeed(True)
             else:
                 self._failed(rotation, error_from_gemini(status, body), now, retry=True)
+            return
+        if self._checking:
+            self._report(rotation, None if ok else error_from_gemini(status, body), now)
+            rotation.done = True
             return
         if not ok:
             if status == 400 and self._correct(rotation, index, body):
@@ -465,6 +493,8 @@ class Call:
         return transport_error(kind, cause, connect_timeout=settings.connect_timeout, request_timeout=settings.request_timeout)
 
     def _next(self) -> Any:
+        if self._checking:
+            return self._pool_health()  # every key has been asked; the pool has the answers
         for rotation in self._rotations:
             if rotation.error is not None and rotation.result is None:
                 if self._native is not None and rotation.answer is not None:

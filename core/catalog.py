@@ -13,8 +13,8 @@ __all__ = ["list_models_request", "model_from_gemini", "models_page", "retrieve_
 PAGE_SIZE = 1000  # the largest page models.list serves
 
 
-def list_models_request(page_token: str | None = None) -> UpstreamRequest:
-    query = [("pageSize", str(PAGE_SIZE))]
+def list_models_request(page_token: str | None = None, *, page_size: int = PAGE_SIZE) -> UpstreamRequest:
+    query = [("pageSize", str(page_size))]
     if page_token:
         query.append(("pageToken", page_token))
     return UpstreamRequest("GET", f"/{API_VERSION}/models", tuple(query))

@@ -151,8 +151,11 @@ class KeyPool:
             rest = self._keys.get(key)
             whole = rest if rest is not None and rest.until > now else None
             state = "ok" if whole is None else "resting" if whole.kind == "billing" else "invalid"
-            models = {bucket: until for (k, bucket), (until, _) in self._pairs.items() if k == key and until > now}
-            report.append({"position": position, "state": state, "until": whole.until if whole else None, "models": models})
+            rests = {bucket: (until, quota) for (k, bucket), (until, quota) in self._pairs.items() if k == key and until > now}
+            models = {bucket: until for bucket, (until, _) in rests.items()}
+            note = _KIND_NOTES[whole.kind] if whole else "; ".join(sorted({quota for _, quota in rests.values()}))
+            report.append({"position": position, "state": state, "until": whole.until if whole else None, "models": models,
+                           "note": note or None})
         return report
 
     def resting(self, key: str, now: float, model: str | None = None) -> bool:

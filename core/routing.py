@@ -35,6 +35,9 @@ _ROUTES = {
     "/embeddings": ("embeddings", "POST"),
     "/models": ("models", "GET"),
     "/codex/models": ("codex_models", "GET"),  # Codex CLI's model_catalog_url (core/codex_catalog.py)
+    # The key pool as this instance knows it, for AUTH_TOKEN holders (the landing page's panel; core/call.py).
+    "/gateway/keys": ("gateway_keys", "GET"),
+    "/gateway/keys/check": ("gateway_keys_check", "POST"),
     "/images/generations": ("images", "POST"),
     "/images/edits": ("image_edits", "POST"),
     "/audio/speech": ("speech", "POST"),

@@ -453,3 +453,26 @@ def test_a_daily_quota_rests_the_key_for_that_model_only_and_the_pool_says_when_
     # another model still goes
     answer, _ = run(new_call(instance), upstream, thinking_chat("gemini-3.1-pro-preview"))
     assert answer.status == 200 and len(upstream.sent) == 1
+
+
+# --- the key pool's panel ---------------------------------------------------------------------------
+
+BAD_KEY = error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                     details=[{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}])
+
+
+def test_the_key_pool_is_shown_to_token_holders_by_position_and_checked_on_demand():
+    instance = Instance(Settings(api_keys=(KEY1, KEY2, KEY3), auth_tokens=(TOKEN,)))
+    token = {"authorization": f"Bearer {TOKEN}"}
+    assert new_call(instance, method="GET", target="/v1/gateway/keys", headers={"authorization": "Bearer wrong"}).start().status == 401
+    assert new_call(Instance(Settings()), method="GET", target="/v1/gateway/keys").start().status == 404  # pass-through: no pool
+    shown = new_call(instance, method="GET", target="/v1/gateway/keys", headers=token).start()
+    assert [k["state"] for k in json.loads(shown.body)["keys"]] == ["ok", "ok", "ok"]
+    upstream = Upstream(("answer", 200, b'{"models": []}'), ("answer", 400, BAD_KEY), ("unreachable",))
+    checked, _ = run(new_call(instance, method="POST", target="/v1/gateway/keys/check", headers=token), upstream)
+    assert [s["headers"]["x-goog-api-key"] for s in upstream.sent] == [KEY1, KEY2, KEY3]  # each key once, none retried
+    assert all(s["target"] == "/v1beta/models?pageSize=1" for s in upstream.sent)
+    keys = json.loads(checked.body)["keys"]
+    assert [(k["position"], k["state"]) for k in keys] == [(1, "ok"), (2, "invalid"), (3, "ok")]
+    assert keys[1]["until"] > NOW and keys[1]["note"]
+    assert not any(key in checked.body.decode() for key in (KEY1, KEY2, KEY3))

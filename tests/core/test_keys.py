@@ -191,10 +191,11 @@ def test_health_names_positions_never_keys():
     pool.report("k3", RateLimitError("no credits", code="insufficient_quota"), NOON_UTC)
     health = pool.health(("k1", "k2", "k3", "k4"), NOON_UTC + 1)
     assert health == [
-        {"position": 1, "state": "ok", "until": None, "models": {FLASH: MIDNIGHT_PT}},
-        {"position": 2, "state": "invalid", "until": NOON_UTC + 300, "models": {}},
-        {"position": 3, "state": "resting", "until": NOON_UTC + 300, "models": {}},
-        {"position": 4, "state": "ok", "until": None, "models": {}},
+        {"position": 1, "state": "ok", "until": None, "models": {FLASH: MIDNIGHT_PT},
+         "note": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"},
+        {"position": 2, "state": "invalid", "until": NOON_UTC + 300, "models": {}, "note": "invalid or suspended"},
+        {"position": 3, "state": "resting", "until": NOON_UTC + 300, "models": {}, "note": "prepaid credits exhausted"},
+        {"position": 4, "state": "ok", "until": None, "models": {}, "note": None},
     ]
     assert "k1" not in json.dumps(health)
 

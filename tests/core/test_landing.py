@@ -104,7 +104,7 @@ def test_the_page_is_small():
 def test_the_server_writes_only_the_platform_mode_and_default_model(settings, mode):
     body = html_page(settings, "fc").decode()
     config = json.loads(page(settings, "fc").scripts[0][1])
-    assert config == {"platform": "fc", "mode": mode, "model": "gemini-flash-latest"}
+    assert config == {"platform": "fc", "mode": mode, "model": "gemini-3.8-flash"}
     assert not any(secret in body for secret in SERVER_KEYS + TOKENS)
 
 

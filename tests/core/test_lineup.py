@@ -44,6 +44,9 @@ def test_no_default_or_landing_text_names_a_retired_model():
                   "default_transcription_model"):
         assert getattr(defaults, field) not in RETIRED, field
     assert names_in(landing_page(defaults)) == set()
+    from core.landing import html_page
+
+    assert names_in(html_page(defaults, "local").decode("utf-8")) == set()  # the page a browser gets
 
 
 def test_the_helpers_names_catch_what_they_should():

@@ -26,7 +26,7 @@ from tests.fakes.gemini import serve_in_thread
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-FLASH = "gemini-2.5-flash"
+MODEL = "gemini-3.1-pro-preview"  # a model other than the default, picked from the list
 TOKEN = "page-test-token-0001"
 SERVER_KEYS = "AIzaPageServerKey00000001,AIzaPageServerKey00000002"
 DESKTOP, PHONE = (1280, 900), (390, 844)
@@ -61,34 +61,6 @@ def browser(tmp_path_factory) -> Iterator:
         yield driver
     finally:
         driver.quit()
-
-
-class KeyPoolFake:
-    """The key-pool endpoints' contract (GET /v1/gateway/keys, POST /v1/gateway/keys/check) in front of the gateway."""
-
-    def __init__(self, app: Callable, now: float) -> None:
-        self.app, self.calls = app, []
-        self.keys = [
-            {"position": 1, "state": "ok", "until": None, "models": {}, "note": ""},
-            {"position": 2, "state": "resting", "until": now + 420, "models": {"gemini-3.8-flash": now + 420},
-             "note": "429 quota exceeded for gemini-3.8-flash"},
-        ]
-
-    async def __call__(self, scope, receive, send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path not in ("/v1/gateway/keys", "/v1/gateway/keys/check"):
-            return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        self.calls.append((scope["method"], path))
-        if headers.get(b"authorization") != f"Bearer {TOKEN}".encode():
-            status, body = 401, {"error": {"message": "Invalid or missing token.", "type": "invalid_request_error",
-                                           "param": None, "code": None}}
-        else:
-            if path.endswith("/check"):
-                self.keys[1] = {"position": 2, "state": "ok", "until": None, "models": {}, "note": "models list: 200"}
-            status, body = 200, {"mode": "server", "keys": self.keys}
-        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
 
 def wait(driver, condition, timeout: float = 10):
@@ -174,16 +146,16 @@ def test_a_person_connects_tests_and_switches_language(browser, gateway, fake):
     press(browser, "#load")
     wait(browser, lambda: "models are open to this key" in text(browser, "#models-note"))
     options = [o.text for o in browser.find_elements("css selector", "#model option")]
-    assert FLASH in options and "gemini-flash-latest (default)" in options
-    find(browser, f"#model option[value='{FLASH}']").click()
+    assert MODEL in options and "gemini-3.8-flash (default)" in options
+    find(browser, f"#model option[value='{MODEL}']").click()
     press(browser, "#test")
     shown = result(browser, "ok")
     assert shown.startswith("It works\necho: Reply with one short, friendly sentence")
-    assert f"Model {FLASH} · " in shown and " ms · " in shown
-    assert fake.requests[-1]["key"] == USER_KEY and fake.requests[-1]["path"].endswith(f"/{FLASH}:generateContent")
+    assert f"Model {MODEL} · " in shown and " ms · " in shown
+    assert fake.requests[-1]["key"] == USER_KEY and fake.requests[-1]["path"].endswith(f"/{MODEL}:generateContent")
 
     codex = open_recipe(browser, "codex")
-    assert f'base_url = "{url}/v1"' in codex and 'wire_api = "responses"' in codex and f'model = "{FLASH}"' in codex
+    assert f'base_url = "{url}/v1"' in codex and 'wire_api = "responses"' in codex and f'model = "{MODEL}"' in codex
     assert f'ANTHROPIC_BASE_URL="{url}"' in open_recipe(browser, "claude")
     assert f"{url}/v1/chat/completions" in open_recipe(browser, "immersive")
     assert console_errors(browser) == []
@@ -262,19 +234,31 @@ def test_the_key_is_kept_only_when_asked(browser, gateway):
     assert browser.execute_script("return localStorage.getItem('gemini-gateway.key')") is None
 
 
+MINUTE_QUOTA = json.dumps({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "You exceeded your current quota.",
+                                      "details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
+                                          {"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                                           "quotaDimensions": {"model": "gemini-3.8-flash"}}]},
+                                          {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "420s"}]}})
+
+
 @pytest.fixture
-def server_gateway(fake_url, fake) -> Iterator[tuple[str, KeyPoolFake]]:
+def server_gateway(fake_url, fake) -> Iterator[tuple[str, Gateway]]:
+    """A server-key gateway whose second key Gemini has just rate-limited on gemini-3.8-flash for 7 minutes."""
     import time
 
-    pool = KeyPoolFake(Gateway(env={"GEMINI_BASE_URL": fake_url, "GEMINI_API_KEY": SERVER_KEYS, "AUTH_TOKEN": TOKEN}),
-                       time.time())
-    url, stop = serve_in_thread(pool)
-    yield url, pool
+    from core.errors import error_from_gemini
+
+    app = Gateway(env={"GEMINI_BASE_URL": fake_url, "GEMINI_API_KEY": SERVER_KEYS, "AUTH_TOKEN": TOKEN})
+    instance = app.instance()
+    instance.pool.order(tuple(SERVER_KEYS.split(",")), time.time(), 3)  # the pool learns the keys' positions
+    instance.pool.report(SERVER_KEYS.split(",")[1], error_from_gemini(429, MINUTE_QUOTA), time.time(), model="gemini-3.8-flash")
+    url, stop = serve_in_thread(app)
+    yield url, app
     stop()
 
 
 def test_server_key_mode_shows_the_pool_only_to_a_token_holder(browser, server_gateway, fake):
-    url, pool = server_gateway
+    url, _ = server_gateway
     raw = httpx.get(url, headers={"Accept": "text/html"}, timeout=10).text
     assert TOKEN not in raw and not any(key in raw for key in SERVER_KEYS.split(","))
     open_page(browser, url)
@@ -284,7 +268,6 @@ def test_server_key_mode_shows_the_pool_only_to_a_token_holder(browser, server_g
 
     press(browser, "#pool-show")
     wait(browser, lambda: text(browser, "#pool-out") == "Type your access token first.")
-    assert pool.calls == []
     type_key(browser, "not-the-token")
     press(browser, "#pool-show")
     wait(browser, lambda: text(browser, "#pool-out") == "This token is not accepted, so nothing about the keys is shown.")
@@ -293,11 +276,11 @@ def test_server_key_mode_shows_the_pool_only_to_a_token_holder(browser, server_g
 
     type_key(browser, TOKEN)
     press(browser, "#pool-show")
-    wait(browser, lambda: text(browser, "#pool-out").startswith("1 of 2 keys valid now"))
+    wait(browser, lambda: "Key #2" in text(browser, "#pool-out"))
     shown = text(browser, "#pool-out")
-    assert "Key #1\nvalid" in shown and "Key #2\nresting" in shown
+    assert "Key #1\nvalid" in shown
     assert "gemini-3.8-flash: resting until " in shown and "in 7 minutes" in shown
-    assert "429 quota exceeded for gemini-3.8-flash" in shown
+    assert "GenerateRequestsPerMinutePerProjectPerModel-FreeTier" in shown
     press(browser, "#test")
     assert result(browser, "ok").startswith("It works\necho:")
     assert fake.requests[-1]["key"] in SERVER_KEYS.split(",")
@@ -306,8 +289,8 @@ def test_server_key_mode_shows_the_pool_only_to_a_token_holder(browser, server_g
     screenshot(browser, "phone-server", PHONE, phone=True)
 
     press(browser, "#pool-check")
-    wait(browser, lambda: text(browser, "#pool-out").startswith("2 of 2 keys valid now · checked just now"))
-    assert pool.calls[-1] == ("POST", "/v1/gateway/keys/check")
+    wait(browser, lambda: "checked just now" in text(browser, "#pool-out"))
+    assert [r["key"] for r in fake.requests if r["path"] == "/v1beta/models"] == SERVER_KEYS.split(",")  # each key asked once
     press(browser, "[data-lang=zh]")
     assert text(browser, "#pool-out").startswith("2 个密钥中 2 个当前可用")
     screenshot(browser, "phone-server-zh", PHONE, phone=True)
