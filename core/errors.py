@@ -146,6 +146,14 @@ class RateLimitError(GatewayError):
         self.retry_after = retry_after if retry_after is not None and 0 <= retry_after < float("inf") else None
         self.quota = quota  # the quota Gemini named (core/quota.py), for the key pool and the log
 
+    def to_google_dict(self) -> dict[str, Any]:
+        """Google's envelope, with the wait as Gemini's own 429s carry it (`google.rpc.RetryInfo`)."""
+        body = super().to_google_dict()
+        if self.retry_after is not None:
+            delay = f"{max(1, -int(-self.retry_after // 1))}s"
+            body["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}]
+        return body
+
     def headers(self) -> list[tuple[str, str]]:
         if self.retry_after is None:
             return []

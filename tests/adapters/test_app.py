@@ -185,11 +185,11 @@ def test_the_log_line(upstream, log_lines):
 
 
 def test_a_built_in_tool_left_out_is_noted_in_the_log_line(upstream, log_lines):
-    body = json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}], "web_search_options": {},
+    body = json.dumps({"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "x"}], "web_search_options": {},
                        "tools": [{"type": "function", "function": {"name": "f"}}]}).encode()
     asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")], body=body))
     [line] = log_lines()
-    assert json.loads(line)["notes"] == ["left out googleSearch: gemini-2.5-flash cannot combine built-in tools with function calling"]
+    assert json.loads(line)["notes"] == ["left out googleSearch: gemini-2.5-flash-lite cannot combine built-in tools with function calling"]
     assert "googleSearch" not in upstream.seen[0].body.decode()
 
 

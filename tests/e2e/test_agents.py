@@ -19,7 +19,7 @@ from openai import AsyncOpenAI
 from tests.e2e.conftest import USER_KEY
 from tests.fakes.agents import server_parts_sent_back, signature
 
-GEMINI_3 = "gemini-3-pro-preview"
+GEMINI_3 = "gemini-3.1-pro-preview"
 PROMPT = "call get_weather city=Paris"
 ANSWER = "result: {\"output\": \"Paris: 21 degrees\"}"
 

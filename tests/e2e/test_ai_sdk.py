@@ -14,7 +14,7 @@ from tests.e2e.clients import Trap, require_installed, run_node
 from tests.e2e.conftest import USER_KEY
 from tests.fakes.agents import server_parts_sent_back, signature
 
-GEMINI_3 = "gemini-3-pro-preview"
+GEMINI_3 = "gemini-3.1-pro-preview"
 PROMPT = "call get_weather city=Paris"
 ANSWER = 'result: {"city": "Paris", "temp": 21}'
 

@@ -20,7 +20,7 @@ from tests.e2e.clients import NODE_MODULES, Trap, require_installed
 from tests.e2e.conftest import USER_KEY
 from tests.fakes.agents import server_parts_sent_back, signature
 
-MODEL = "gemini-3-pro-preview"
+MODEL = "gemini-3.1-pro-preview"
 CODEX = NODE_MODULES / ".bin" / "codex"
 TIMEOUT = 120  # seconds for one `codex exec`; a run takes one or two here
 DOT_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="  # 1x1

@@ -13,7 +13,7 @@ def test_responses_stream_with_a_function_tool_and_web_search(gw, fake):
     require_installed("openai")
     trap = Trap()
     try:
-        out = run_node("node_sdk.mjs", {"BASE_URL": f"{gw}/v1", "API_KEY": USER_KEY, **trap.env()}, "gemini-3-pro-preview", PROMPT)
+        out = run_node("node_sdk.mjs", {"BASE_URL": f"{gw}/v1", "API_KEY": USER_KEY, **trap.env()}, "gemini-3.1-pro-preview", PROMPT)
     finally:
         trap.close()
     assert trap.seen == [] and out["blocked"] == []  # nothing but 127.0.0.1

@@ -533,7 +533,9 @@ def test_log_lines_never_hold_keys_or_tokens_and_one_line_per_request(fake_url, 
         fake.set_keys(rate_limited=SERVER_KEYS)
         assert s.request("POST", "/v1/chat/completions", json=chat, headers=bearer(TOKENS[0])).status_code == 429
         fake.set_keys()
-        assert s.request("POST", "/v1/chat/completions", json=failing, headers=bearer(TOKENS[1])).status_code == 502
+        # Both keys now rest for that model (Gemini's 7 s); another model goes upstream, and fails there.
+        other = {**failing, "model": "gemini-3.1-pro-preview"}
+        assert s.request("POST", "/v1/chat/completions", json=other, headers=bearer(TOKENS[1])).status_code == 502
         assert s.request("OPTIONS", "/v1/chat/completions", headers={"Origin": "https://a.example"}).status_code == 204
     finally:
         time.sleep(0.2)  # let the last lines (the cut-off requests) be written before the processes stop

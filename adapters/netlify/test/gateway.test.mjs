@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { request, startGateway } from "./fake.mjs";
 
-const KEY = "AIzaNetlifyTestKey0000001";
+// A key per test: a 429 or a 401 that one test provokes on purpose rests its key in the function's pool.
+let KEY = "AIzaNetlifyTestKey0000001";
+let keys = 0;
 const TOOLS = ["get_weather", "get_time"].map((name) => ({
   type: "function",
   function: { name, parameters: { type: "object", properties: { city: { type: "string" }, tz: { type: "string" } } } },
@@ -13,7 +15,10 @@ let fake, handler, admin;
 
 before(async () => ({ fake, handler, admin } = await startGateway()));
 after(() => fake.kill());
-beforeEach(() => admin("/_fake/reset", {}));
+beforeEach(() => {
+  KEY = `AIzaNetlifyTestKey${String(++keys).padStart(7, "0")}`;
+  return admin("/_fake/reset", {});
+});
 
 function call(path, { method = "POST", body, headers = {}, signal } = {}) {
   const init = { method, signal, headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers } };
@@ -64,7 +69,7 @@ test("stream: the first event arrives before the upstream has finished", async (
 
 test("tool calls: two parallel calls, each with its own index and id", async () => {
   const response = await call("/v1/chat/completions", { body: {
-    model: "gemini-3-pro-preview", stream: true, tools: TOOLS,
+    model: "gemini-3.1-pro-preview", stream: true, tools: TOOLS,
     messages: [{ role: "user", content: "call get_weather city=Paris call get_time tz=UTC" }],
   } });
   const events = sseEvents(await response.text()).slice(0, -1).filter((e) => e.choices.length);

@@ -92,11 +92,14 @@ test("key rotation: a 429 is retried with the next key; when every key is limite
   assert.equal((await rotated.json()).candidates[0].content.parts[0].text, "echo: rotate");
   assert.deepEqual((await admin("/_fake/requests")).map((r) => r.key), [LIMITED, KEY]);
 
+  // The limited key now rests for Gemini's delay: the pool answers without calling Gemini, in Google's shape.
   const limited = await native("/v1beta/models/gemini-2.5-flash:generateContent", { key: LIMITED, body: ask("again") });
   assert.equal(limited.status, 429);
+  assert.ok(Number(limited.headers.get("retry-after")) >= 1);
   const { error } = await limited.json();
   assert.equal(error.status, "RESOURCE_EXHAUSTED");
-  assert.ok(error.details.some((d) => d["@type"].endsWith("RetryInfo")), "Gemini's own body, details included");
+  assert.ok(error.details.some((d) => d["@type"].endsWith("RetryInfo")), "the wait, as Gemini's own 429s carry it");
+  assert.equal((await admin("/_fake/requests")).length, 2, "the second call never reached Gemini");
 });
 
 test("the gateway's own errors on native routes use Google's envelope", async () => {
