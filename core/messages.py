@@ -19,7 +19,7 @@ from .jsontext import loads_client_json
 from .models import generation, requires_thought_signatures
 from .signatures import DUMMY_SIGNATURE, signature_from_extra, split_tool_call_id
 
-__all__ = ["messages_to_gemini"]
+__all__ = ["messages_to_gemini", "sign_first_call"]
 
 # Ids we generate start with this; any other id came from Gemini (`functionCall.id`) and goes back.
 GENERATED_ID_PREFIX = "call_"
@@ -40,7 +40,7 @@ def messages_to_gemini(messages: list[Any], model: str) -> tuple[dict[str, Any] 
         converter.add(require_dict(message, f"messages[{index}]"), index)
     contents = converter.finish()
     if requires_thought_signatures(model):
-        contents = [_sign_first_call(content) for content in contents]
+        contents = [sign_first_call(content) for content in contents]
     system = {"parts": converter.system_parts} if converter.system_parts else None
     return system, contents
 
@@ -205,7 +205,7 @@ def _tool_result(message: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {"output": text}
 
 
-def _sign_first_call(content: dict[str, Any]) -> dict[str, Any]:
+def sign_first_call(content: dict[str, Any]) -> dict[str, Any]:
     """Give the first functionCall of a model turn the dummy signature if it has none."""
     if content["role"] != "model":
         return content

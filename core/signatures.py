@@ -8,6 +8,10 @@ unsigned (https://ai.google.dev/gemini-api/docs/thought-signatures). A signature
 * inside the tool-call id, `<id>__thought__<signature>` (LiteLLM's convention), because every
   client sends tool-call ids back verbatim even when it drops unknown fields.
 
+Where a client keeps the signature in an opaque field of its own (a Responses API reasoning item's
+`encrypted_content`, an Anthropic `thinking` block's `signature`), it is marked as ours, so that
+another provider's blob (a client that switched models mid-conversation) is never sent to Gemini.
+
 History the model never signed (hand-built, or from another model) gets the documented dummy
 signature on the first call of each step.
 """
@@ -20,14 +24,17 @@ __all__ = [
     "DUMMY_SIGNATURE",
     "extra_content",
     "join_tool_call_id",
+    "mark_signature",
     "signature_from_extra",
     "split_tool_call_id",
+    "unmark_signature",
 ]
 
 SEPARATOR = "__thought__"
 # "you can set ... `skip_thought_signature_validator` in the thought signature field to skip
 # validation" — thought-signatures FAQ.
 DUMMY_SIGNATURE = "skip_thought_signature_validator"
+MARK = "gemini.thought_signature:"
 
 
 def join_tool_call_id(call_id: str, signature: str | None) -> str:
@@ -52,3 +59,15 @@ def signature_from_extra(obj: Mapping[str, Any]) -> str | None:
     google = extra.get("google") if isinstance(extra, dict) else None
     signature = google.get("thought_signature") if isinstance(google, dict) else None
     return signature if isinstance(signature, str) and signature else None
+
+
+def mark_signature(signature: str) -> str:
+    """A signature as it travels in a client's opaque field."""
+    return MARK + signature
+
+
+def unmark_signature(value: Any) -> str | None:
+    """The signature in a value `mark_signature` made, else None (another provider's, or nothing)."""
+    if isinstance(value, str) and value.startswith(MARK) and len(value) > len(MARK):
+        return value[len(MARK):]
+    return None
