@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from .chat import chat_request_to_gemini
 from .chat_response import chat_response_from_gemini
 from .config import Settings
-from .errors import UpstreamError
+from .errors import NotFoundError, UpstreamError
 from .jsontext import STDLIB, Codec
 from .routing import Route
 from .stream import ChatStream, GeminiStream
@@ -229,9 +229,29 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
         from .speech import audio_from_gemini, speech_request_to_gemini
 
         return _OneCallExchange(speech_request_to_gemini(body or {}, settings), audio_from_gemini)
+    if route.name in ("messages", "count_tokens", "anthropic_models", "anthropic_model", "messages_unknown"):
+        return _anthropic(route, body, settings, stamp)
     if route.name in ("transcriptions", "translations"):
         from .transcription import transcription_from_gemini, transcription_request_to_gemini
 
         plan = transcription_request_to_gemini(body, settings, translate=route.name == "translations")
         return _OneCallExchange(plan, transcription_from_gemini)
     raise ValueError(f"route {route.name!r} has no upstream exchange")
+
+
+def _anthropic(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    """Anthropic's Messages API (core/anthropic_*.py)."""
+    from . import anthropic_exchange as api
+    from .anthropic_request import count_tokens_request_to_gemini, messages_request_to_gemini
+
+    if route.name == "messages":
+        return api.MessagesExchange(messages_request_to_gemini(body or {}, settings), stamp)
+    if route.name == "count_tokens":
+        return api.CountTokensExchange(count_tokens_request_to_gemini(body or {}, settings))
+    if route.name == "anthropic_models":
+        return api.AnthropicModelsExchange()
+    if route.name == "anthropic_model":
+        return api.AnthropicModelExchange(route.model_id or "", settings)
+    raise NotFoundError(f"This gateway serves Anthropic's POST /v1/messages and /v1/messages/count_tokens; "
+                        f"{route.path!r} is not one of them (message batches and files need Anthropic's own storage).",
+                        code="unknown_url")

@@ -18,8 +18,10 @@ __all__ = [
     "budget_range",
     "generation",
     "is_image_model",
+    "output_token_limit",
     "requires_thought_signatures",
     "resolve_chat_model",
+    "resolve_messages_model",
     "resolve_embedding_model",
     "resolve_model",
     "supports_json_schema",
@@ -31,6 +33,9 @@ __all__ = [
 _GEMINI_FAMILIES = ("gemini-", "gemma-", "learnlm-")
 _SEARCH_SUFFIX = ":search"
 _SEARCH_PREVIEW_SUFFIX = "-search-preview"
+# Claude model families → the setting that names their Gemini stand-in (Claude Code's own tiers:
+# https://code.claude.com/docs/en/model-config — opus, sonnet, haiku for background work).
+_CLAUDE_TIERS = (("opus", "anthropic_large_model"), ("haiku", "anthropic_small_model"), ("sonnet", "anthropic_default_model"))
 # A model id becomes part of the upstream URL path, so it may hold nothing that changes the path.
 _VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _VERSION = re.compile(r"gemini-(\d+)(?:\.(\d+))?-")
@@ -61,6 +66,18 @@ def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice
         # OpenAI's search models (gpt-4o-search-preview) always search; so do ours.
         name, search = name[: -len(_SEARCH_PREVIEW_SUFFIX)], True
     return ModelChoice(_gemini_name(name, settings.default_model), search)
+
+
+def resolve_messages_model(requested: str | None, settings: Settings) -> ModelChoice:
+    """Resolve a Messages API `model`: aliases first, Gemini names as given, `claude-*` names (and
+    any other) by tier to ANTHROPIC_LARGE_MODEL, ANTHROPIC_SMALL_MODEL or ANTHROPIC_DEFAULT_MODEL."""
+    name = requested or settings.anthropic_default_model
+    name = settings.model_aliases.get(name, name)
+    base = name[: -len(_SEARCH_SUFFIX)] if name.endswith(_SEARCH_SUFFIX) else name
+    if not base.startswith("models/") and not base.startswith(_GEMINI_FAMILIES):
+        tier = next((field for word, field in _CLAUDE_TIERS if word in name.lower()), "anthropic_default_model")
+        name = getattr(settings, tier)
+    return resolve_chat_model(name, settings)
 
 
 def resolve_embedding_model(requested: str | None, settings: Settings) -> str:
@@ -144,6 +161,16 @@ def budget_range(model: str) -> tuple[int, int, bool]:
     if "-pro" in model:
         return 128, 32768, False
     return 128, 24576, True
+
+
+def output_token_limit(model: str) -> int:
+    """The largest `maxOutputTokens` Gemini accepts for `model`: 65536 from Gemini 2.5 on, 8192 before.
+
+    A larger value is a 400 ("maxOutputTokens value of 128000 but the supported range is from 1
+    (inclusive) to 65537 (exclusive)", BerriAI/litellm#10548); Claude Code asks for 128000.
+    """
+    gen = generation(model)
+    return 65536 if gen is not None and gen >= (2, 5) else 8192
 
 
 def supports_json_schema(model: str) -> bool:
