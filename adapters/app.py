@@ -87,6 +87,7 @@ class _Request:
         self.started = False  # the response has begun: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
         self.native = False  # a native Gemini route: errors in Google's envelope
+        self.dialect = "openai"  # the API the client speaks, which sets its errors' envelope (Route.dialect)
         self.level: int | None = None  # the log level, when the answer sets it (a forwarded error)
         self.secrets: list[str] = []
         self.log: dict[str, Any] = {"request_id": self.id, "method": scope.get("method"), "path": scope.get("path")}
@@ -100,6 +101,7 @@ class _Request:
             self.cors = cors_headers(self.headers.get("origin"), upstream.settings)
             where = route(self.scope["method"], self.scope["path"], self.headers)
             self.native = where.name == "native"
+            self.dialect = where.dialect
             await self._dispatch(upstream, where)
         except GatewayError as error:
             level = logging.WARNING if error.status < 500 else logging.ERROR
@@ -301,7 +303,8 @@ class _Request:
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _error(self, error: GatewayError) -> None:
-        self.log["status"] = error.status
+        status, envelope = error.envelope(self.dialect)
+        self.log["status"] = status
         self.log["error"] = error.code or error.type
         self.log["message"] = error.message[:300]
         if self.started:
@@ -311,8 +314,7 @@ class _Request:
             from core.native import native_error_headers
 
             headers += native_error_headers(self.scope["path"])
-        envelope = error.to_google_dict() if self.native else error.to_dict()
-        await self._respond(error.status, dumps_bytes(envelope), headers)
+        await self._respond(status, dumps_bytes(envelope), headers)
 
     async def _respond(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> None:
         self.log.setdefault("status", status)

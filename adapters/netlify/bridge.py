@@ -157,6 +157,7 @@ class Call:
         self.level = logging.INFO
         self.attempts = 0
         self.native = False  # a native Gemini route: errors in Google's envelope
+        self.dialect = "openai"  # the API the client speaks, which sets its errors' envelope (Route.dialect)
         self.plan: Any = None  # a native route's core.native.NativePlan
         self.exchange: Exchange | None = None
         self.translator: Any = None  # a core.stream.GeminiStream, or a _Pipe
@@ -185,6 +186,7 @@ class Call:
         self.cors = cors_headers(self.headers.get("origin"), settings)
         where = self.where = route(self.method, self.path, self.headers)
         self.native = where.name == "native"
+        self.dialect = where.dialect
         self.log["route"] = where.name
         if where.name == "preflight":
             return self._answer(204, b"", preflight_headers(self.headers.get("origin"), self.headers, settings), cors=False)
@@ -425,7 +427,8 @@ class Call:
             return _js(self._error(self._internal_error(exc)))
 
     def _error(self, error: GatewayError) -> dict[str, Any]:
-        self.log["status"] = error.status
+        status, envelope = error.envelope(self.dialect)
+        self.log["status"] = status
         self.log["error"] = error.code or error.type
         self.log["message"] = error.message[:300]
         headers = [("content-type", "application/json"), *error.headers()]
@@ -433,8 +436,7 @@ class Call:
             from core.native import native_error_headers
 
             headers += native_error_headers(self.path)
-        envelope = error.to_google_dict() if self.native else error.to_dict()
-        return self._answer(error.status, dumps_bytes(envelope), headers)
+        return self._answer(status, dumps_bytes(envelope), headers)
 
     def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]], *, cors: bool = True) -> dict[str, Any]:
         self.log.setdefault("status", status)
