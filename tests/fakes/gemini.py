@@ -126,6 +126,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
+from tests.fakes import anthropic_agent  # Anthropic-side agents (issue 15): refusals and a tool loop
 from tests.fakes import media as fake_media
 
 MODEL_ROUTE = re.compile(r"^/v1(?:beta)?/models/([^/:]+)(?::([A-Za-z]+))?$")
@@ -518,13 +519,16 @@ class FakeGemini:
         if "status" in d:
             code = int(_num(d, "status", 500))
             return await _send_json(send, code, error_body(code))
+        if (refused := anthropic_agent.refusal(model, body)) is not None:  # issue 15: anthropic_agent.py
+            return await _send_json(send, *refused)
         chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in _texts(c))
         prompt = max(1, _tok(chars))
         media = fake_media.generate(fake_media.Ask(model, body, text, d, stream, prompt,
                                                    self.chunks, self.files))
         if isinstance(media, fake_media.Reply):
             return await fake_media.send_reply(send, media)
-        responses = media or self._responses(model, body, contents, text, d, stream, prompt)
+        responses = (media or anthropic_agent.reply(model, body, stream, int(_num(d, "chunks", self.chunks)))  # issue 15
+                     or self._responses(model, body, contents, text, d, stream, prompt))
         if not stream:
             return await _send_json(send, 200, responses[0])
         payloads: list[str] = [json.dumps(r) for r in responses]
