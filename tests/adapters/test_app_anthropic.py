@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from adapters.client import ProtocolError
 
 from .test_app import FakeClient, FakeResponse, answer, call, gateway, gemini_text
-from .test_app import upstream  # noqa: F401  (the fixture)
 
 MESSAGE = json.dumps({"model": "claude-sonnet-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "hello"}]}).encode()
 ANTHROPIC = [("x-api-key", "AIza-anthropic"), ("anthropic-version", "2023-06-01"), ("content-type", "application/json")]
+
+
+@pytest.fixture
+def upstream():
+    return FakeClient()
 
 
 def post(upstream: FakeClient, path: str = "/v1/messages", body: bytes = MESSAGE, headers=ANTHROPIC, **settings):
