@@ -7,10 +7,8 @@
   place leaves the prompt's prefix unchanged for Gemini's implicit caching.
 * `user` → `user`, `assistant` → `model`; consecutive turns of one role become one, as Anthropic
   combines them ("Consecutive user or assistant turns in your request will be combined").
-* User blocks: `text`; `image` and `document` from base64 (`inlineData`) or an http(s) URL
-  (`fileData`, which Gemini fetches itself — the gateway never does); plain-text and content
-  documents and `search_result` as text; `tool_result` → a `functionResponse` named after the
-  `tool_use` it answers: `{"output": text}`, or `{"error": text}` when `is_error`. Its images and
+* User blocks: text, images, documents and search results as core/anthropic_media.py makes them;
+  `tool_result` → a `functionResponse` named after the `tool_use` it answers: `{"output": text}`, or `{"error": text}` when `is_error`. Its images and
   documents stand beside it in the same turn, and every functionResponse comes first in its turn
   (Gemini wants the answers right after the calls).
 * Assistant blocks: `text`, `tool_use` → `functionCall` (the id goes back when Gemini issued it),
@@ -29,7 +27,7 @@ from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_str, require_dict
-from .media import inline_part, url_to_part
+from .anthropic_media import media_or_text, text_parts
 from .messages import sign_first_call
 from .models import generation, requires_thought_signatures
 from .signatures import unmark_signature
@@ -44,7 +42,6 @@ _DROPPED = frozenset({
     "code_execution_tool_result", "bash_code_execution_tool_result", "text_editor_code_execution_tool_result",
     "tool_search_tool_result", "mcp_tool_use", "mcp_tool_result", "compaction",
 })
-_USER_BLOCKS = "text, image, document, search_result, tool_result"
 
 
 class Conversation(NamedTuple):
@@ -73,7 +70,7 @@ def conversation_to_gemini(system: Any, messages: Any, model: str) -> Conversati
     if not isinstance(messages, list) or not messages:
         raise InvalidRequestError("'messages' must be a non-empty array of messages.", param="messages", code="invalid_value")
     converter = _Converter(keep_signatures=generation(model) is not None)
-    converter.system.extend(_text_parts(system, "system") if system is not None else [])
+    converter.system.extend(text_parts(system, "system") if system is not None else [])
     for index, message in enumerate(messages):
         converter.add(require_dict(message, f"messages[{index}]"), f"messages[{index}]")
     contents = converter.contents()
@@ -99,7 +96,7 @@ class _Converter:
             raise InvalidRequestError(f"Missing required parameter: '{prefix}.content'.", param=f"{prefix}.content",
                                       code="missing_required_parameter")
         if role == "system":
-            self._system(_text_parts(content, f"{prefix}.content"))
+            self._system(text_parts(content, f"{prefix}.content"))
             return
         if role not in ("user", "assistant"):
             raise InvalidRequestError(f"'{prefix}.role' must be user, assistant or system; got {role!r}.",
@@ -149,12 +146,12 @@ class _Converter:
         if kind == "tool_result":
             self._tool_result(block, param, turn)
         elif kind == "mid_conv_system":  # the SDK's system block inside a message
-            self._system(_text_parts(block.get("content") or [], f"{param}.content"))
+            self._system(text_parts(block.get("content") or [], f"{param}.content"))
         elif kind in ("tool_use", "thinking"):
             raise InvalidRequestError(f"'{param}' is a {kind} block, which only assistant messages hold.",
                                       param=f"{param}.type", code="invalid_value")
         elif kind not in _DROPPED:
-            turn.parts.extend(_media_or_text(block, kind, param))
+            turn.parts.extend(media_or_text(block, kind, param))
 
     def _tool_result(self, block: dict[str, Any], param: str, turn: _Turn) -> None:
         tool_use_id = get_str(block, "tool_use_id", param, required=True)
@@ -178,7 +175,7 @@ class _Converter:
                     self.referenced.add(name)
                     texts.append(f"Tool {name} loaded.")
                     continue
-                for part in _media_or_text(item, kind, item_param):
+                for part in media_or_text(item, kind, item_param):
                     if "text" in part:
                         texts.append(part["text"])
                     else:
@@ -253,98 +250,3 @@ def _signed(parts: list[dict[str, Any]], signatures: list[tuple[int, str]]) -> l
         elif queue and after is not None and "text" in after:
             sign(position, queue.pop())
     return parts
-
-
-def _text_parts(content: Any, param: str) -> list[dict[str, Any]]:
-    """A `system` value or system message: a string or an array of text blocks."""
-    if isinstance(content, str):
-        return [{"text": content}] if content else []
-    if not isinstance(content, list):
-        raise InvalidRequestError(f"'{param}' must be a string or an array of text blocks.", param=param, code="invalid_type")
-    parts = []
-    for index, block in enumerate(content):
-        block_param = f"{param}[{index}]"
-        kind = get_str(require_dict(block, block_param), "type", block_param, required=True)
-        if kind != "text":
-            raise InvalidRequestError(f"'{block_param}.type' must be 'text' in a system prompt, got {kind!r}.",
-                                      param=f"{block_param}.type", code="invalid_value")
-        text = get_str(block, "text", block_param, required=True)
-        if text:
-            parts.append({"text": text})
-    return parts
-
-
-def _media_or_text(block: dict[str, Any], kind: str, param: str) -> list[dict[str, Any]]:
-    """A user block that is content, not conversation: text, an image, a document, a search result."""
-    if kind == "text":
-        text = get_str(block, "text", param, required=True)
-        return [{"text": text}] if text else []
-    if kind == "image":
-        return [_source(block, param, "image")]
-    if kind == "document":
-        return _document(block, param)
-    if kind == "search_result":
-        texts = [part["text"] for part in _text_parts(block.get("content") or [], f"{param}.content")]
-        head = f"Search result: {get_str(block, 'title', param) or ''} ({get_str(block, 'source', param) or ''})"
-        return [{"text": "\n".join([head, *texts])}]
-    if kind == "container_upload":
-        raise InvalidRequestError(f"'{param}' names a file in Anthropic's code-execution container, which Gemini cannot read.",
-                                  param=param, code="invalid_value")
-    raise InvalidRequestError(f"'{param}.type' {kind!r} is not supported here; use {_USER_BLOCKS}.",
-                              param=f"{param}.type", code="invalid_value")
-
-
-def _document(block: dict[str, Any], param: str) -> list[dict[str, Any]]:
-    source = get_dict(block, "source", param) or {}
-    parts: list[dict[str, Any]] = []
-    about = "\n".join(value for value in (get_str(block, "title", param), get_str(block, "context", param)) if value)
-    if about:
-        parts.append({"text": about})  # the document's title and context, which Anthropic shows the model
-    kind = get_str(source, "type", f"{param}.source", required=True)
-    if kind == "text":
-        parts.append({"text": get_str(source, "data", f"{param}.source", required=True)})
-    elif kind == "content":
-        content = source.get("content")
-        if isinstance(content, str):
-            parts.append({"text": content})
-        elif isinstance(content, list):
-            for index, item in enumerate(content):
-                item_param = f"{param}.source.content[{index}]"
-                item_kind = get_str(require_dict(item, item_param), "type", item_param, required=True)
-                if item_kind not in ("text", "image"):
-                    raise InvalidRequestError(f"'{item_param}.type' must be text or image, got {item_kind!r}.",
-                                              param=f"{item_param}.type", code="invalid_value")
-                parts.extend(_media_or_text(item, item_kind, item_param))
-    else:
-        parts.append(_source(block, param, "document"))
-    return [part for part in parts if part.get("text") != ""]
-
-
-def _source(block: dict[str, Any], param: str, what: str) -> dict[str, Any]:
-    """An image or PDF `source`: base64 → inlineData, url → fileData (Gemini fetches it), a Gemini file."""
-    source = get_dict(block, "source", param)
-    prefix = f"{param}.source"
-    if source is None:
-        raise InvalidRequestError(f"Missing required parameter: '{prefix}'.", param=prefix, code="missing_required_parameter")
-    kind = get_str(source, "type", prefix, required=True)
-    if kind == "base64":
-        default = "application/pdf" if what == "document" else None
-        mime = get_str(source, "media_type", prefix) or default
-        if not mime:
-            raise InvalidRequestError(f"Missing required parameter: '{prefix}.media_type'.", param=f"{prefix}.media_type",
-                                      code="missing_required_parameter")
-        return inline_part(mime, get_str(source, "data", prefix, required=True), f"{prefix}.data")
-    if kind == "url":
-        part = url_to_part(get_str(source, "url", prefix, required=True), f"{prefix}.url")
-        if what == "document":
-            part["fileData"].setdefault("mimeType", "application/pdf")  # Anthropic's url documents are PDFs
-        return part
-    if kind == "file":
-        file_id = get_str(source, "file_id", prefix, required=True)
-        if file_id.startswith("files/"):
-            return url_to_part(file_id, f"{prefix}.file_id")
-        raise InvalidRequestError(f"'{prefix}.file_id' names a file in Anthropic's Files API, which Gemini cannot read; "
-                                  "send the file as base64 or a URL (or a Gemini files/... name).",
-                                  param=f"{prefix}.file_id", code="invalid_value")
-    raise InvalidRequestError(f"'{prefix}.type' must be base64, url or file; got {kind!r}.", param=f"{prefix}.type",
-                              code="invalid_value")
