@@ -1,8 +1,8 @@
 """Who may call, and with which Gemini keys.
 
 * Pass-through (no `GEMINI_API_KEY` on the server): the client's API key *is* the Gemini key —
-  `Authorization: Bearer <key>`, `x-goog-api-key: <key>` or `?key=<key>`. Several comma-separated
-  keys form a pool.
+  `Authorization: Bearer <key>`, `x-goog-api-key: <key>`, `x-api-key: <key>` (Anthropic's SDKs and
+  Claude Code's ANTHROPIC_API_KEY) or `?key=<key>`. Several comma-separated keys form a pool.
 * Server-held keys (`GEMINI_API_KEY` set): the client presents one of the `AUTH_TOKEN` values in
   the same places; the server's keys are used and the token never goes upstream. Without any
   `AUTH_TOKEN` the gateway refuses every request rather than relay its owner's keys to anyone.
@@ -27,7 +27,7 @@ def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -
             return value.strip() or None
         if not value:
             return authorization  # a bare key without a scheme
-    for value in (headers.get("x-goog-api-key"), headers.get("api-key"), query.get("key")):
+    for value in (headers.get("x-goog-api-key"), headers.get("x-api-key"), headers.get("api-key"), query.get("key")):
         if value and value.strip():
             return value.strip()
     return None

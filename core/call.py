@@ -44,7 +44,6 @@ from .errors import (
     NotFoundError,
     body_too_large,
     body_too_slow,
-    envelope,
     error_from_gemini,
     internal_error,
     transport_error,
@@ -101,7 +100,7 @@ class Call:
         self.secrets: list[str] = []
         self._scrub = Scrubber(())
         self._cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
-        self._dialect = "openai"  # whose error envelope: OpenAI's, or Google's on native routes
+        self._dialect = "openai"  # whose error envelope: OpenAI's, Google's (native routes) or Anthropic's
         self._head_sent = False
         self._held: list[bytes] = []  # stream bytes kept back until the answer says something
         self._exchange: Exchange | None = None
@@ -195,7 +194,9 @@ class Call:
         if not self._head_sent:
             self._head_sent = True
             head = Stream(200, self._stream_head(), False, self._keepalive())
-        return Tick(head, KEEPALIVE)
+        # An open stream may have a keep-alive of its own (Anthropic's `ping` event); else an SSE comment.
+        keepalive = getattr(self._translator, "keepalive", None) if self._state == "streaming" and not self._holding() else None
+        return Tick(head, self._scrub.feed(keepalive()) if keepalive else KEEPALIVE)
 
     def feed(self, chunk: bytes) -> bytes:
         """Upstream stream bytes → the bytes to send the client now (maybe none yet)."""
@@ -263,8 +264,10 @@ class Call:
 
     def _start(self) -> Any:
         if isinstance(self._instance, ConfigError):
-            if self._raw_path.startswith(("/v1beta/", "/upload/")):
-                self._dialect = "google"
+            try:  # the error in the envelope of the API the client speaks, if its path says which
+                self._dialect = route(self.method, self._path(), self.headers).dialect
+            except GatewayError:
+                pass
             raise self._instance
         settings = self.settings = self._instance.settings
         self._scrub = Scrubber(settings.api_keys)
@@ -273,8 +276,7 @@ class Call:
         path = self._path()
         where = self._route = route(self.method, path, self.headers)
         self.log["route"] = where.name
-        if where.name == "native":
-            self._dialect = "google"
+        self._dialect = where.dialect
         if where.name == "preflight":
             headers = preflight_headers(self.headers.get("origin"), self.headers, settings)
             return self._answer(204, b"", headers, cors=False)
@@ -626,14 +628,15 @@ class Call:
             return self._end(self._translator.fail(error))
         try:
             headers = [("content-type", "application/json"), *error.headers()]
-            body = self._codec.dumps(envelope(error, self._dialect))
+            status, envelope = error.envelope(self._dialect)
+            body = self._codec.dumps(envelope)
         except Exception as exc:  # an error that cannot even be rendered is a bug: say so plainly
             return self._refuse(self._bug(exc))
         if self._dialect == "google":
             from .native import native_error_headers
 
             headers += native_error_headers(self._raw_path)
-        return self._answer(error.status, body, headers)
+        return self._answer(status, body, headers)
 
     def _bug(self, exc: BaseException) -> GatewayError:
         """A bug: the log line says where, the client gets a clean 500 (never a traceback)."""

@@ -48,6 +48,12 @@ class Settings(NamedTuple):
     default_speech_model: str = "gemini-3.8-flash-tts"
     default_transcription_model: str = "gemini-3.5-flash-lite"
     default_reasoning_effort: str | int | None = None  # for requests that name none
+    # The Messages API's `claude-*` names by tier: opus, sonnet (and any other claude name), haiku
+    # (the small, fast model Claude Code uses for background work). Current models in
+    # https://ai.google.dev/gemini-api/docs/models as of 2026-12.
+    anthropic_large_model: str = "gemini-3.1-pro-preview"
+    anthropic_default_model: str = "gemini-3.8-flash"
+    anthropic_small_model: str = "gemini-3.5-flash-lite"
     model_aliases: Mapping[str, str] = MappingProxyType({})
     request_timeout: float = 300.0
     connect_timeout: float = 10.0
@@ -83,6 +89,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         default_speech_model=_model(env, "DEFAULT_SPEECH_MODEL", defaults.default_speech_model),
         default_transcription_model=_model(env, "DEFAULT_TRANSCRIPTION_MODEL", defaults.default_transcription_model),
         default_reasoning_effort=_effort(env, "DEFAULT_REASONING_EFFORT"),
+        anthropic_large_model=_model(env, "ANTHROPIC_LARGE_MODEL", defaults.anthropic_large_model),
+        anthropic_default_model=_model(env, "ANTHROPIC_DEFAULT_MODEL", defaults.anthropic_default_model),
+        anthropic_small_model=_model(env, "ANTHROPIC_SMALL_MODEL", defaults.anthropic_small_model),
         model_aliases=MappingProxyType(_aliases(env, "MODEL_ALIASES")),
         request_timeout=_seconds(env, "REQUEST_TIMEOUT", defaults.request_timeout),
         connect_timeout=_seconds(env, "CONNECT_TIMEOUT", defaults.connect_timeout),

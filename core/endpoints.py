@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from .chat import chat_request_to_gemini
 from .config import Settings
+from .errors import NotFoundError
 from .exchange import (
     ChatExchange,
     CompletionExchange,
@@ -96,6 +97,38 @@ def _transcriptions(route: Route, body: Any, settings: Settings, stamp: Stamp) -
     return OneCallExchange(plan, transcription_from_gemini)
 
 
+def _messages(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .anthropic_exchange import MessagesExchange
+    from .anthropic_request import messages_request_to_gemini
+
+    return MessagesExchange(messages_request_to_gemini(body or {}, settings), stamp)
+
+
+def _count_tokens(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .anthropic_exchange import CountTokensExchange
+    from .anthropic_request import count_tokens_request_to_gemini
+
+    return CountTokensExchange(count_tokens_request_to_gemini(body or {}, settings))
+
+
+def _anthropic_models(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .anthropic_exchange import AnthropicModelsExchange
+
+    return AnthropicModelsExchange()
+
+
+def _anthropic_model(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .anthropic_exchange import AnthropicModelExchange
+
+    return AnthropicModelExchange(route.model_id or "", settings)
+
+
+def _messages_unknown(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    raise NotFoundError(f"This gateway serves Anthropic's POST /v1/messages and /v1/messages/count_tokens; "
+                        f"{route.path!r} is not one of them (message batches and files need Anthropic's own storage).",
+                        code="unknown_url")
+
+
 _EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
     "chat": _chat,
     "responses": _responses,
@@ -109,4 +142,10 @@ _EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
     "speech": _speech,
     "transcriptions": _transcriptions,
     "translations": _transcriptions,
+    # Anthropic's Messages API (core/anthropic_*.py)
+    "messages": _messages,
+    "count_tokens": _count_tokens,
+    "anthropic_models": _anthropic_models,
+    "anthropic_model": _anthropic_model,
+    "messages_unknown": _messages_unknown,
 }

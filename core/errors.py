@@ -1,4 +1,4 @@
-"""Every error the gateway answers, and the one place they become the OpenAI envelope.
+"""Every error the gateway answers, and the one place they become the client's error envelope.
 
     GatewayError                      500 server_error
     ├── InvalidRequestError           400 invalid_request_error   (bad client input; names `param`)
@@ -17,8 +17,10 @@
 `error_from_gemini` turns a Gemini error body (the `google.rpc.Status` envelope) into one of
 these, by table, keeping Gemini's own message (with any API key in it masked); `transport_error`
 does the same for a shell's failure to reach Gemini at all, named by kind (the shells translate
-their own exceptions into `TRANSPORT_KINDS`). `envelope(error, dialect)` renders an error for the
-client's API: OpenAI's, or Google's for Gemini's own (native) routes.
+their own exceptions into `TRANSPORT_KINDS`). Each error renders in the envelope of the API the
+client speaks (`error.envelope(dialect)`): OpenAI's (`to_dict`), Google's for Gemini's own routes
+(`to_google_dict`) or Anthropic's (`to_anthropic_dict`, with Anthropic's own statuses: 503 becomes
+529 overloaded_error).
 """
 
 from __future__ import annotations
@@ -44,10 +46,10 @@ __all__ = [
     "TRANSPORT_KINDS",
     "ServiceUnavailableError",
     "UpstreamError",
+    "DIALECTS",
     "body_too_large",
     "body_too_slow",
     "describe_exception",
-    "envelope",
     "error_from_gemini",
     "internal_error",
     "transport_error",
@@ -77,6 +79,21 @@ class GatewayError(Exception):
     def to_google_dict(self) -> dict[str, Any]:
         """Google's error envelope, for clients of the native API: `{"error": {"code", "message", "status"}}`."""
         return {"error": {"code": self.status, "message": self.message, "status": _GOOGLE_STATUS.get(self.status, "UNKNOWN")}}
+
+    @property
+    def anthropic_status(self) -> int:
+        """The HTTP status of this error in Anthropic's API (its statuses differ from ours at 503, 402)."""
+        return _anthropic(self)[0]
+
+    def to_anthropic_dict(self) -> dict[str, Any]:
+        """Anthropic's error envelope, for Messages API clients: `{"type": "error", "error": {"type", "message"}}`."""
+        return {"type": "error", "error": {"type": _anthropic(self)[1], "message": self.message}}
+
+    def envelope(self, dialect: str) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) in the error format of `dialect`: "openai", "google" or "anthropic"."""
+        if dialect == "anthropic":
+            return self.anthropic_status, self.to_anthropic_dict()
+        return self.status, self.to_google_dict() if dialect == "google" else self.to_dict()
 
     def headers(self) -> list[tuple[str, str]]:
         """Extra response headers this error asks for (e.g. `Retry-After`)."""
@@ -198,6 +215,27 @@ _GOOGLE_STATUS = {
     503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 }
 
+# The client APIs an error can be rendered for (`GatewayError.envelope`).
+DIALECTS = ("openai", "google", "anthropic")
+
+# Our status → (status, error type) in Anthropic's API (https://docs.claude.com/en/api/errors:
+# invalid_request_error "also for other 4XX status codes not listed", 413 request_too_large, 500
+# api_error, 529 overloaded_error; 504 timeout_error and 402 billing_error from the SDKs' ErrorType).
+# Gemini's 503 "The model is overloaded" is what Anthropic calls 529, which its clients retry as such.
+_ANTHROPIC = {
+    400: (400, "invalid_request_error"), 401: (401, "authentication_error"), 403: (403, "permission_error"),
+    404: (404, "not_found_error"), 405: (405, "invalid_request_error"), 413: (413, "request_too_large"),
+    429: (429, "rate_limit_error"), 500: (500, "api_error"), 502: (502, "api_error"), 503: (529, "overloaded_error"),
+    504: (504, "timeout_error"),
+}
+
+
+def _anthropic(error: GatewayError) -> tuple[int, str]:
+    if error.code == "insufficient_quota":  # prepaid credits are gone: retrying cannot help
+        return 402, "billing_error"
+    return _ANTHROPIC.get(error.status, (error.status, "api_error" if error.status >= 500 else "invalid_request_error"))
+
+
 # Gemini's canonical status names → our error class, for statuses whose HTTP code alone
 # does not tell (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes).
 _BY_GEMINI_STATUS: dict[str, type[GatewayError]] = {
@@ -316,11 +354,6 @@ def transport_error(kind: str, cause: str, *, connect_timeout: float, request_ti
     if kind == "timeout":
         return upstream_timeout(request_timeout, cause)
     return upstream_unreachable(cause)
-
-
-def envelope(error: GatewayError, dialect: str) -> dict[str, Any]:
-    """The error body in the client's API: `google` for Gemini's own routes, else OpenAI's."""
-    return error.to_google_dict() if dialect == "google" else error.to_dict()
 
 
 def internal_error(request_id: str) -> GatewayError:

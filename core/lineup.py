@@ -42,6 +42,7 @@ __all__ = [
     "budget_range",
     "generation",
     "is_image_model",
+    "output_token_limit",
     "per_part_media_resolution",
     "requires_thought_signatures",
     "served_model",
@@ -249,6 +250,16 @@ def takes_logprobs(model: str) -> bool:
 
 
 @lru_cache(maxsize=256)
+def output_token_limit(model: str) -> int:
+    """The largest `maxOutputTokens` Gemini accepts for the model served: 65536 from Gemini 2.5 on, 8192 before.
+
+    A larger value is a 400 ("maxOutputTokens value of 128000 but the supported range is from 1
+    (inclusive) to 65537 (exclusive)", BerriAI/litellm#10548); Claude Code asks for 128000.
+    """
+    gen = generation(served_model(model))
+    return 65536 if gen is not None and gen >= (2, 5) else 8192
+
+
 def supports_json_schema(model: str) -> bool:
     """Whether to send `responseJsonSchema` / `parametersJsonSchema` rather than the OpenAPI subset."""
     gen = generation(served_model(model))

@@ -19,7 +19,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from .errors import InvalidRequestError
 from .fields import get_dict, get_str, join_param, require_dict
 
-__all__ = ["DETAIL_RESOLUTIONS", "content_to_parts", "data_uri_to_part", "url_to_part"]
+__all__ = ["DETAIL_RESOLUTIONS", "content_to_parts", "data_uri_to_part", "inline_part", "url_to_part"]
 
 # OpenAI image `detail` → Gemini's per-part resolution level; `auto` is Gemini's own default.
 DETAIL_RESOLUTIONS = {"low": "MEDIA_RESOLUTION_LOW", "high": "MEDIA_RESOLUTION_HIGH", "auto": None}
@@ -132,6 +132,12 @@ def data_uri_to_part(uri: str, param: str) -> dict[str, Any]:
         data = base64.b64encode(unquote_to_bytes(payload)).decode("ascii")
     if not data:
         raise InvalidRequestError(f"'{param}' holds no data.", param=param, code="invalid_value")
+    return {"inlineData": {"mimeType": mime, "data": data}}
+
+
+def inline_part(mime: str, data: str, param: str) -> dict[str, Any]:
+    """Base64 `data` of type `mime` → `inlineData`; data that is not base64 is a 400 naming `param`."""
+    _check_base64(data, param)
     return {"inlineData": {"mimeType": mime, "data": data}}
 
 

@@ -23,7 +23,7 @@ from .lineup import generation, per_part_media_resolution, requires_thought_sign
 from .server_tools import EXTRA_KEY, is_server_part, supports_tool_combination, unpack_parts
 from .signatures import DUMMY_SIGNATURE, server_of_tool_call_id, signature_from_extra, split_tool_call_id
 
-__all__ = ["messages_to_gemini"]
+__all__ = ["messages_to_gemini", "sign_first_call"]
 
 # Ids we generate start with this; any other id came from Gemini (`functionCall.id`) and goes back.
 GENERATED_ID_PREFIX = "call_"
@@ -48,7 +48,7 @@ def messages_to_gemini(
         converter.add(require_dict(message, f"messages[{index}]"), index)
     contents = converter.finish()
     if requires_thought_signatures(model):
-        contents = [_sign_first_call(content) for content in contents]
+        contents = [sign_first_call(content) for content in contents]
     system = {"parts": converter.system_parts} if converter.system_parts else None
     return system, contents
 
@@ -253,7 +253,7 @@ def _first_time(part: dict[str, Any], seen: set[Any]) -> bool:
     return True
 
 
-def _sign_first_call(content: dict[str, Any]) -> dict[str, Any]:
+def sign_first_call(content: dict[str, Any]) -> dict[str, Any]:
     """Give the first functionCall of a model turn the dummy signature if it has none."""
     if content["role"] != "model":
         return content

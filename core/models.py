@@ -26,6 +26,7 @@ __all__ = [
     "ModelChoice",
     "parse_effort",
     "resolve_chat_model",
+    "resolve_messages_model",
     "resolve_embedding_model",
     "resolve_model",
     "validate_model_id",
@@ -41,6 +42,9 @@ _GEMINI_FAMILIES = ("gemini-", "gemma-", "learnlm-")
 _SEARCH = "search"
 _SEARCH_PREVIEW_SUFFIX = "-search-preview"
 _MAX_BUDGET = 1_000_000
+# Claude model families → the setting that names their Gemini stand-in (Claude Code's own tiers:
+# https://code.claude.com/docs/en/model-config — opus, sonnet, haiku for background work).
+_CLAUDE_TIERS = (("opus", "anthropic_large_model"), ("haiku", "anthropic_small_model"), ("sonnet", "anthropic_default_model"))
 # A model id becomes part of the upstream URL path, so it may hold nothing that changes the path.
 _VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
@@ -74,6 +78,18 @@ def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice
         name, defaults = _split(settings.default_model, "DEFAULT_MODEL")
         options = _merge(options, defaults) if defaults is not _NONE else options
     return ModelChoice(_gemini_name(name, settings.default_model), options.search, options.effort)
+
+
+def resolve_messages_model(requested: str | None, settings: Settings) -> ModelChoice:
+    """Resolve a Messages API `model`: aliases first, Gemini names as given (with their `:options`),
+    `claude-*` names (and any other) by tier to ANTHROPIC_LARGE_MODEL, ANTHROPIC_SMALL_MODEL or
+    ANTHROPIC_DEFAULT_MODEL."""
+    name = requested or settings.anthropic_default_model
+    name = settings.model_aliases.get(name, name)
+    if not _is_gemini(name.split(":", 1)[0]):
+        tier = next((field for word, field in _CLAUDE_TIERS if word in name.lower()), "anthropic_default_model")
+        name = getattr(settings, tier)
+    return resolve_chat_model(name, settings)
 
 
 def resolve_embedding_model(requested: str | None, settings: Settings) -> str:

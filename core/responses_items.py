@@ -27,24 +27,14 @@ from .citations import annotations_from_grounding
 from .responses_calls import call_events, call_item, id_prefix
 from .responses_tools import ToolTable
 from .server_tools import web_search_item
+from .signatures import mark_signature, unmark_signature
 
 __all__ = ["OutputItems", "encrypted_content", "signature_from_encrypted"]
 
-# Marks the `encrypted_content` this gateway writes, so that another provider's opaque reasoning
-# blob (a client that switched models mid-conversation) is never sent to Gemini as a signature.
-ENCRYPTED_PREFIX = "gemini.thought_signature:"
-
-
-def encrypted_content(signature: str) -> str:
-    """A reasoning item's `encrypted_content` for a Gemini thought signature."""
-    return ENCRYPTED_PREFIX + signature
-
-
-def signature_from_encrypted(value: Any) -> str | None:
-    """The thought signature in an `encrypted_content` this gateway wrote, else None."""
-    if isinstance(value, str) and value.startswith(ENCRYPTED_PREFIX) and len(value) > len(ENCRYPTED_PREFIX):
-        return value[len(ENCRYPTED_PREFIX):]
-    return None
+# The `encrypted_content` this gateway writes is a marked signature (core/signatures.py), so that
+# another provider's opaque reasoning blob is never sent to Gemini as a signature.
+encrypted_content = mark_signature
+signature_from_encrypted = unmark_signature
 
 
 class _Open:

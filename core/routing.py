@@ -13,8 +13,11 @@ __all__ = ["Route", "cors_headers", "landing_page", "preflight_headers", "route"
 
 class Route(NamedTuple):
     """`name`: chat, responses, completions, embeddings, models, codex_models, model, images, image_edits, speech,
-    transcriptions, translations, native, root or preflight. `model_id` is the model a `model`
-    route names; `path` is the Gemini path a `native` route forwards to."""
+    transcriptions, translations, gateway_keys, gateway_keys_check, native, root or preflight; for
+    Anthropic's Messages API messages, count_tokens, anthropic_models, anthropic_model or
+    messages_unknown (a path under /messages this gateway does not serve). `model_id` is the model a
+    `model` or `anthropic_model` route names; `path` is the Gemini path a `native` route forwards to,
+    or the unknown Messages API path."""
 
     name: str
     model_id: str | None = None
@@ -25,6 +28,11 @@ class Route(NamedTuple):
         """What the request body is: `"json"`, `"form"` (multipart/form-data), `"raw"` (native: bytes
         forwarded as they are) or None (no body is read)."""
         return _BODIES.get(self.name)
+
+    @property
+    def dialect(self) -> str:
+        """Which API the client speaks, for the format of its errors: "openai", "google" or "anthropic"."""
+        return "google" if self.name == "native" else "anthropic" if self.name in _ANTHROPIC_ROUTES else "openai"
 
 
 # Path (without any /v1 prefix) → (route name, method).
@@ -43,11 +51,15 @@ _ROUTES = {
     "/audio/speech": ("speech", "POST"),
     "/audio/transcriptions": ("transcriptions", "POST"),
     "/audio/translations": ("translations", "POST"),
+    "/messages": ("messages", "POST"),
+    "/messages/count_tokens": ("count_tokens", "POST"),
 }
 _BODIES = {
     "chat": "json", "responses": "json", "completions": "json", "embeddings": "json", "images": "json", "speech": "json",
     "image_edits": "form", "transcriptions": "form", "translations": "form", "native": "raw",
+    "messages": "json", "count_tokens": "json",
 }
+_ANTHROPIC_ROUTES = frozenset({"messages", "count_tokens", "anthropic_models", "anthropic_model", "messages_unknown"})
 _ENDPOINTS = ", ".join(f"/v1{path}" for path in _ROUTES)
 # Gemini's own API, forwarded: everything under /v1beta and the Files API's uploads; under /v1, what
 # cannot be an OpenAI request (see `_is_native_v1`).
@@ -56,7 +68,8 @@ _NATIVE_METHODS = frozenset({"GET", "POST", "PATCH", "DELETE"})
 _ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 _ALLOWED_HEADERS = ("Authorization, Content-Type, x-goog-api-key, x-goog-api-client, x-goog-upload-protocol, "
                     "x-goog-upload-command, x-goog-upload-offset, x-goog-upload-header-content-length, "
-                    "x-goog-upload-header-content-type")
+                    "x-goog-upload-header-content-type, x-api-key, anthropic-version, anthropic-beta, "
+                    "anthropic-dangerous-direct-browser-access")
 # Browser clients may read these: when to retry after a 429, which log line is theirs, and where the
 # Files API's resumable upload continues.
 _EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
@@ -66,7 +79,8 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
     """Route a request; clients differ in whether they put `/v1` before the endpoint path.
 
     `headers` (lower-case names) tell a Google SDK's `GET /v1/models` (Gemini's stable API, which
-    google-genai 3 calls by default) from an OpenAI client's: only Google's SDKs send `x-goog-api-client`.
+    google-genai 3 calls by default) from an OpenAI client's: only Google's SDKs send `x-goog-api-client`,
+    and only Anthropic's clients `anthropic-version` (then the model list is in Anthropic's shape).
     """
     method = method.upper()
     if method == "OPTIONS":
@@ -83,11 +97,16 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
         if method in ("GET", "HEAD"):
             return Route("root")
         raise MethodNotAllowedError(method, "/", "GET")
+    anthropic = "anthropic-version" in (headers or {})
     if path.startswith("/models/") and len(path) > len("/models/"):
         if method != "GET":
             raise MethodNotAllowedError(method, path, "GET")
-        return Route("model", unquote(path[len("/models/"):]))
+        return Route("anthropic_model" if anthropic else "model", unquote(path[len("/models/"):]))
     name, allowed = _ROUTES.get(path, (None, None))
+    if name is None and path.startswith("/messages/"):
+        return Route("messages_unknown", path=path[:100])  # Anthropic's batches and the like: its own 404
+    if name == "models" and anthropic:
+        name = "anthropic_models"
     if name is None:
         raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves {_ENDPOINTS}, and Gemini's own "
                             "API under /v1beta.", code="unknown_url")
@@ -144,5 +163,6 @@ def landing_page(settings: Settings) -> str:
         "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
         "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
         "           /v1/audio/translations; GET /v1/models, /v1/codex/models (Codex CLI's model_catalog_url)\n"
+        "Anthropic: POST /v1/messages, /v1/messages/count_tokens (Claude Code: ANTHROPIC_BASE_URL=<this URL>)\n"
         "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )

@@ -10,6 +10,10 @@ unsigned (https://ai.google.dev/gemini-api/docs/thought-signatures). A signature
   tool parts that came before the call ride there too, `<id>__server__<packed>__thought__<signature>`
   (core/server_tools.py).
 
+Where a client keeps the signature in an opaque field of its own (a Responses API reasoning item's
+`encrypted_content`, an Anthropic `thinking` block's `signature`), it is marked as ours, so that
+another provider's blob (a client that switched models mid-conversation) is never sent to Gemini.
+
 History the model never signed (hand-built, or from another model) gets the documented dummy
 signature on the first call of each step.
 """
@@ -22,9 +26,11 @@ __all__ = [
     "DUMMY_SIGNATURE",
     "extra_content",
     "join_tool_call_id",
+    "mark_signature",
     "signature_from_extra",
     "split_tool_call_id",
     "server_of_tool_call_id",
+    "unmark_signature",
 ]
 
 SEPARATOR = "__thought__"
@@ -32,6 +38,7 @@ SERVER_SEPARATOR = "__server__"
 # "you can set ... `skip_thought_signature_validator` in the thought signature field to skip
 # validation" — thought-signatures FAQ.
 DUMMY_SIGNATURE = "skip_thought_signature_validator"
+MARK = "gemini.thought_signature:"
 
 
 def join_tool_call_id(call_id: str, signature: str | None, server: str | None = None) -> str:
@@ -68,3 +75,15 @@ def signature_from_extra(obj: Mapping[str, Any]) -> str | None:
     google = extra.get("google") if isinstance(extra, dict) else None
     signature = google.get("thought_signature") if isinstance(google, dict) else None
     return signature if isinstance(signature, str) and signature else None
+
+
+def mark_signature(signature: str) -> str:
+    """A signature as it travels in a client's opaque field."""
+    return MARK + signature
+
+
+def unmark_signature(value: Any) -> str | None:
+    """The signature in a value `mark_signature` made, else None (another provider's, or nothing)."""
+    if isinstance(value, str) and value.startswith(MARK) and len(value) > len(MARK):
+        return value[len(MARK):]
+    return None

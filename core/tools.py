@@ -18,7 +18,7 @@ from .lineup import supports_json_schema
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 from .server_tools import supports_tool_combination
 
-__all__ = ["ToolSetup", "tool_config_from_openai", "tool_setup", "tools_from_openai"]
+__all__ = ["ToolSetup", "function_declaration", "tool_config_from_openai", "tool_setup", "tools_from_openai"]
 
 
 class ToolSetup(NamedTuple):
@@ -129,13 +129,17 @@ def _declaration(tool: dict[str, Any], param: str, model: str) -> dict[str, Any]
     if function is None:
         raise InvalidRequestError(f"Missing required parameter: '{param}.function'.", param=f"{param}.function")
     prefix = f"{param}.function"
-    declaration: dict[str, Any] = {"name": get_str(function, "name", prefix, required=True)}
+    name = get_str(function, "name", prefix, required=True)
     description = get_str(function, "description", prefix)
+    return function_declaration(name, description, function.get("parameters"), f"{prefix}.parameters", model)
+
+
+def function_declaration(name: str, description: str | None, parameters: Any, schema_param: str, model: str) -> dict[str, Any]:
+    """A Gemini `functionDeclaration`, its JSON Schema cleaned for what `model` accepts."""
+    declaration: dict[str, Any] = {"name": name}
     if description:
         declaration["description"] = description
-    parameters = function.get("parameters")
     if parameters is not None and not _no_arguments(parameters):
-        schema_param = f"{prefix}.parameters"
         if supports_json_schema(model):
             declaration["parametersJsonSchema"] = to_gemini_json_schema(parameters, schema_param)
         else:

@@ -18,6 +18,7 @@ SERVER = Settings(api_keys=("g1", "g2"), auth_tokens=("tok-a", "tok-b"))
     ({"authorization": "AIza1"}, {}, ("AIza1",)),
     ({"x-goog-api-key": "AIza3"}, {}, ("AIza3",)),
     ({"api-key": "AIza4"}, {}, ("AIza4",)),
+    ({"x-api-key": "AIza6"}, {}, ("AIza6",)),  # Anthropic's SDKs; Claude Code's ANTHROPIC_API_KEY
     ({}, {"key": "AIza5"}, ("AIza5",)),
 ])
 def test_pass_through_uses_the_clients_keys(headers, query, expected):
@@ -42,6 +43,7 @@ def test_a_key_no_http_header_can_carry_is_401_not_a_crash(key):
 def test_server_keys_need_a_valid_token_which_never_goes_upstream():
     assert upstream_keys({"authorization": "Bearer tok-b"}, {}, SERVER) == ("g1", "g2")
     assert upstream_keys({}, {"key": "tok-a"}, SERVER) == ("g1", "g2")
+    assert upstream_keys({"x-api-key": "tok-a"}, {}, SERVER) == ("g1", "g2")
     for headers in ({}, {"authorization": "Bearer tok-c"}, {"authorization": "Bearer g1"}, {"authorization": "Bearer tok-a,tok-b"}):
         with pytest.raises(AuthenticationError) as caught:
             upstream_keys(headers, {}, SERVER)

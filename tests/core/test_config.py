@@ -20,7 +20,8 @@ def test_every_variable():
         "DEFAULT_REASONING_EFFORT": "Medium",
         "CONNECT_TIMEOUT": "5", "MAX_BODY_BYTES": "1000", "CORS_ORIGINS": "https://a.example,https://b.example",
         "INCLUDE_THOUGHTS": "off", "SAFETY_THRESHOLD": "block_only_high", "LOG_LEVEL": "DEBUG", "MAX_ATTEMPTS": "5",
-        "KEY_COOLDOWN": "60", "UNRELATED": "x",
+        "KEY_COOLDOWN": "60", "UNRELATED": "x", "ANTHROPIC_LARGE_MODEL": "models/gemini-3.1-pro-preview",
+        "ANTHROPIC_DEFAULT_MODEL": "gemini-2.5-flash", "ANTHROPIC_SMALL_MODEL": "gemini-2.5-flash-lite",
     }
     assert settings_from_env(env) == Settings(
         gemini_base_url="http://127.0.0.1:9999", api_keys=("k1", "k2"), auth_tokens=("t1",), default_model="gemini-3.1-pro-preview",
@@ -28,6 +29,8 @@ def test_every_variable():
         model_aliases={"gpt-4o": "gemini-3.1-pro-preview", "gpt-4o-mini": "gemini-3.8-flash:low:search"}, default_reasoning_effort="medium",
         request_timeout=120.0, connect_timeout=5.0, max_body_bytes=1000, cors_origins=("https://a.example", "https://b.example"),
         include_thoughts=False, safety_threshold="BLOCK_ONLY_HIGH", log_level="debug", max_attempts=5, key_cooldown=60.0,
+        anthropic_large_model="gemini-3.1-pro-preview", anthropic_default_model="gemini-2.5-flash",
+        anthropic_small_model="gemini-2.5-flash-lite",
     )
     assert settings_from_env({"MODEL_ALIASES": '{"a": "gemini-x"}'}).model_aliases == {"a": "gemini-x"}
     assert settings_from_env({"DEFAULT_REASONING_EFFORT": "2048"}).default_reasoning_effort == 2048

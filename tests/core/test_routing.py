@@ -45,7 +45,25 @@ def test_a_google_sdk_gets_the_native_v1_api_where_an_openai_client_gets_openai_
     assert route("GET", "/v1/models/gemini-2.5-flash", {}) == Route("model", "gemini-2.5-flash")
 
 
+def test_anthropic_s_messages_api_and_its_model_list():
+    anthropic = {"anthropic-version": "2023-06-01"}
+    assert route("POST", "/v1/messages", anthropic) == route("POST", "/messages") == Route("messages")
+    assert route("POST", "/v1/messages/count_tokens") == Route("count_tokens")
+    assert route("GET", "/v1/models", anthropic) == Route("anthropic_models")
+    assert route("GET", "/v1/models/claude-opus-5-5", anthropic) == Route("anthropic_model", "claude-opus-5-5")
+    assert route("POST", "/v1/messages/batches", anthropic) == Route("messages_unknown", path="/messages/batches")
+    with pytest.raises(MethodNotAllowedError):
+        route("GET", "/v1/messages", anthropic)
+
+
+def test_each_route_s_dialect_sets_its_error_envelope():
+    assert [Route(name).dialect for name in ("chat", "native", "messages", "count_tokens", "anthropic_models",
+                                             "messages_unknown", "models")] == [
+        "openai", "google", "anthropic", "anthropic", "anthropic", "anthropic", "openai"]
+
+
 def test_the_body_each_route_reads():
+    assert Route("messages").body == "json" and Route("count_tokens").body == "json"
     assert Route("chat").body == "json" and Route("speech").body == "json"
     assert Route("image_edits").body == "form" and Route("transcriptions").body == "form"
     assert Route("native").body == "raw" and Route("models").body is None

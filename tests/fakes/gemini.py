@@ -146,7 +146,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from tests.fakes import echo, strict
+from tests.fakes import anthropic_agent, echo, strict
 from tests.fakes import media as fake_media
 from tests.fakes.catalog import MODELS, served_model
 from tests.fakes.echo import num, parse_directives
@@ -289,7 +289,7 @@ class FakeGemini:
         self.admin_routes = list(ADMIN_ROUTES)
         self.model_methods = dict(MODEL_METHODS)
         self.responders: list[Callable[[Ask], Reply | list[dict] | None]] = [
-            fake_media.generate, echo.text_reply]
+            fake_media.generate, anthropic_agent.respond, echo.text_reply]
         self.reset()
 
     # ---- in-process control -------------------------------------------------

@@ -191,6 +191,20 @@ def built_in_tools_without_flag(c: Check) -> dict | None:
     return None
 
 
+def output_tokens_over_limit(c: Check) -> dict | None:
+    """`maxOutputTokens` above the model's output limit: 65536 from Gemini 2.5 on, 8192 before."""
+    # "Unable to submit request because it has a maxOutputTokens value of 65536 but the supported range is
+    # from 1 (inclusive) to 65536 (exclusive)" (BerriAI/litellm#10548, Vertex; the same check on the Gemini
+    # API: stackblitz-labs/bolt.diy#955). Claude Code asks for 128000.
+    gen = generation(c.served)
+    limit = 65536 if gen is not None and gen >= (2, 5) else 8192
+    asked = c.config.get("maxOutputTokens")
+    if isinstance(asked, int) and asked > limit:
+        return _bad(f"Unable to submit request because it has a maxOutputTokens value of {asked} but the supported range "
+                    f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
+    return None
+
+
 def built_in_tools_with_functions_before_gemini_3(c: Check) -> dict | None:
     """The combination flag on a model that cannot combine built-in tools with function calling."""
     # "Tool call context circulation is not enabled for models/<model>" (prism-php/prism#972, which tried
@@ -340,6 +354,7 @@ RULES: tuple[Callable[[Check], dict | None], ...] = (
     thinking_budget_range,
     penalty_not_enabled,
     logprobs_not_enabled,
+    output_tokens_over_limit,
     function_name_invalid,
     built_in_tools_without_flag,
     built_in_tools_with_functions_before_gemini_3,

@@ -265,6 +265,56 @@ def landing_page(target: Target, fake) -> None:
     assert fake.requests == []
 
 
+ANTHROPIC = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
+MESSAGES_TOOL = {"name": "get_weather", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}
+
+
+def messages(target: Target, fake) -> None:
+    """Anthropic's Messages API: a whole message, its errors in Anthropic's envelope, count_tokens."""
+    request = {"model": "claude-sonnet-4-6", "max_tokens": 256, "system": "be brief",
+               "messages": [{"role": "user", "content": "hello platform"}]}
+    response = httpx.post(f"{target.base_url}/v1/messages", json=request, headers=ANTHROPIC, timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["type"], body["role"], body["stop_reason"]) == ("message", "assistant", "end_turn")
+    assert body["content"] == [{"type": "text", "text": "echo: hello platform"}] and body["usage"]["input_tokens"] > 0
+    assert fake.requests[-1]["key"] == KEY and fake.requests[-1]["path"].endswith("/gemini-3.8-flash:generateContent")
+    overloaded = httpx.post(f"{target.base_url}/v1/messages", json={**request, "messages": [
+        {"role": "user", "content": "#fake:status=503"}]}, headers=ANTHROPIC, timeout=30)
+    assert overloaded.status_code == 529 and overloaded.json()["error"]["type"] == "overloaded_error"
+    counted = httpx.post(f"{target.base_url}/v1/messages/count_tokens", json={"model": "claude-haiku-4-5", "messages": [
+        {"role": "user", "content": "count these words"}]}, headers=ANTHROPIC, timeout=30)
+    assert counted.status_code == 200 and counted.json()["input_tokens"] > 0
+
+
+def messages_stream(target: Target, fake) -> None:
+    """A streamed tool_use whose thought signature comes back to Gemini on the next turn."""
+    prompt = "call get_weather city=Paris"
+    request = {"model": "gemini-3.1-pro-preview", "max_tokens": 256, "stream": True, "tools": [MESSAGES_TOOL],
+               "messages": [{"role": "user", "content": prompt}]}
+    response = httpx.post(f"{target.base_url}/v1/messages", json=request, headers=ANTHROPIC, timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    events = response_events(response.text)
+    assert [e["type"] for e in events[:2]] == ["message_start", "ping"] and events[-1]["type"] == "message_stop"
+    assert events[-2]["delta"]["stop_reason"] == "tool_use"
+    blocks = {e["index"]: dict(e["content_block"]) for e in events if e["type"] == "content_block_start"}
+    for e in events:
+        if e["type"] == "content_block_delta" and e["delta"]["type"] == "signature_delta":
+            blocks[e["index"]]["signature"] = e["delta"]["signature"]
+        elif e["type"] == "content_block_delta" and e["delta"]["type"] == "input_json_delta":
+            blocks[e["index"]]["input"] = json.loads(e["delta"]["partial_json"])
+    thinking, tool_use = blocks[0], blocks[1]
+    assert thinking["type"] == "thinking" and thinking["signature"] and tool_use["input"] == {"city": "Paris"}
+
+    second = httpx.post(f"{target.base_url}/v1/messages", headers=ANTHROPIC, timeout=30, json={
+        **request, "stream": False, "messages": [
+            {"role": "user", "content": prompt}, {"role": "assistant", "content": [thinking, tool_use]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_use["id"], "content": "sunny"}]}]})
+    assert second.status_code == 200, second.text
+    assert second.json()["content"] == [{"type": "text", "text": 'result: {"output": "sunny"}'}]
+    assert "thoughtSignature" in fake.requests[-1]["json"]["contents"][1]["parts"][0]
+
+
 BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
               native_generate, native_upload, images, speech, transcription,
-              responses, responses_stream_tool_call, responses_bad_input, landing_page]
+              responses, responses_stream_tool_call, responses_bad_input, messages, messages_stream, landing_page]

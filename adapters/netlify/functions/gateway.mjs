@@ -9,7 +9,7 @@ import { loadPyodide } from "pyodide";
 
 export const config = {
   path: ["/", "/v1", "/v1/*", "/v1beta/*", "/upload/*", "/chat/completions", "/responses", "/completions", "/embeddings",
-    "/models", "/models/*", "/images/*", "/audio/*", "/codex/*"],
+    "/models", "/models/*", "/images/*", "/audio/*", "/codex/*", "/messages", "/messages/*", "/gateway/*"],
 };
 
 // Once per function instance, at module scope: this is the cold start (about 3 s; bench.mjs measures it).
