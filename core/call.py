@@ -166,6 +166,7 @@ class Call:
         rotation = self._landed(index)
         self._upstream_headers = headers
         self._report(rotation, None, now)
+        self._keyed(rotation)
         rotation.succeed(True)
 
     def unreachable(self, index: int, kind: str, cause: str, now: float) -> None:
@@ -404,6 +405,15 @@ class Call:
     def _rotation(self, now: float) -> Rotation:
         if self._keys == (None,):
             return Rotation([None], now)
+        pinned = self._exchange.key_position if self._exchange is not None else None
+        if pinned is not None:
+            # State Gemini keeps (an interaction) lives in one key's project: only that key can reach it.
+            if 0 <= pinned < len(self._keys):
+                return Rotation([self._keys[pinned]], now)
+            rotation = Rotation([], now)
+            rotation.error = NotFoundError("The Gemini key that holds this response is no longer in this gateway's key "
+                                           "pool, so the response cannot be reached; start a new one.", code="not_found")
+            return rotation
         pool, model = self._instance.pool, self._model()
         rotation = Rotation(pool.order(self._keys, now, self.settings.max_attempts, model=model), now)
         if not rotation.order:
@@ -457,6 +467,7 @@ class Call:
             self._failed(rotation, upstream_not_json(), now, retry=False)
             return
         self._report(rotation, None, now)
+        self._keyed(rotation)
         if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
                 and isinstance(data, dict) and empty_answer(data)):
             rotation.emptied = True
@@ -479,6 +490,11 @@ class Call:
         self._note("corrected", correction.note)
         rotation.again()
         return True
+
+    def _keyed(self, rotation: Rotation) -> None:
+        """Tell the exchange which key (by position in this call's keys, never the key) answered."""
+        if self._exchange is not None and self._keys != (None,):
+            self._exchange.keyed(self._keys.index(rotation.key))
 
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
         self._report(rotation, error, now)

@@ -54,6 +54,9 @@ class Exchange:
     stream: bool = False
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
     retries_empty = False  # an answer that says nothing is asked again (chat-like endpoints)
+    # Upstream state (a Gemini interaction) lives in one key's project: an exchange that continues it
+    # names that key by its position in the call's keys, and the Call sends there only.
+    key_position: int | None = None
     notes: tuple[str, ...] = ()  # what the translation left out (a built-in tool a model cannot combine), for the log
 
     def requests(self) -> list[UpstreamRequest]:
@@ -69,6 +72,9 @@ class Exchange:
 
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+    def keyed(self, position: int) -> None:
+        """The key at `position` in the call's keys answered (an exchange that starts state records it)."""
 
     def logged_usage(self, result: Any) -> dict[str, Any] | None:
         """The usage the request's log line reports: the exchange's own, else the answer's."""

@@ -476,3 +476,22 @@ def test_the_key_pool_is_shown_to_token_holders_by_position_and_checked_on_deman
     assert [(k["position"], k["state"]) for k in keys] == [(1, "ok"), (2, "invalid"), (3, "ok")]
     assert keys[1]["until"] > NOW and keys[1]["note"]
     assert not any(key in checked.body.decode() for key in (KEY1, KEY2, KEY3))
+
+
+# --- state that lives with one key --------------------------------------------------------------------
+
+
+def test_an_exchange_can_pin_its_key_and_learns_which_key_answered(monkeypatch):
+    seen: list[int] = []
+    monkeypatch.setattr(core.exchange.ChatExchange, "keyed", lambda self, position: seen.append(position))
+    keys = {"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"}
+    run(new_call(headers=keys), Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")),
+                                         ("answer", 200, text_answer())), CHAT)
+    assert seen == [1]  # the second key of the rotation answered; the exchange hears its position, not the key
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 2)
+    upstream = Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")), ("answer", 200, text_answer()))
+    answer, _ = run(new_call(headers=keys), upstream, CHAT)
+    assert answer.status == 429 and [s["headers"]["x-goog-api-key"] for s in upstream.sent] == [KEY3]  # that key only
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 7)
+    answer, _ = run(new_call(headers=keys), Upstream(), CHAT)
+    assert answer.status == 404 and "no longer in this gateway's key pool" in envelope(answer)["message"]
