@@ -11,13 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.platforms.runtimes import js_runtime
+
 FUNCTION = Path(__file__).resolve().parents[2] / "adapters" / "netlify"
 
 
 def test_the_netlify_function_passes_its_node_tests():
+    # On the Node netlify.toml names (Node 24, from npm: tests/platforms/js), not the machine's.
     # The Node tests start the fake Gemini with $PYTHON: this interpreter, which has the test deps.
-    result = subprocess.run(["npm", "test", "--silent"], cwd=FUNCTION, env={**os.environ, "PYTHON": sys.executable},
-                            capture_output=True, text=True, timeout=600)
+    node = Path(js_runtime("node")).resolve()
+    env = {**os.environ, "PATH": f"{node.parent}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
+    result = subprocess.run([str(node), "--test", "--test-reporter=tap", "test/*.test.mjs"], cwd=FUNCTION, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# fail 0" in result.stdout and "# pass " in result.stdout
 
@@ -35,3 +39,20 @@ def test_the_function_is_mounted_on_every_route_the_core_serves():
     served = ["/v1/models/x", "/v1beta/models/m:generateContent", "/upload/v1beta/files", "/models/x"]
     for route in [*_ROUTES, *(f"/v1{route}" for route in _ROUTES), *served]:
         assert any(fnmatch.fnmatchcase(route, pattern) for pattern in paths), route
+
+
+def test_the_bundle_holds_every_python_file_the_snapshot_vouches_for():
+    """A file the snapshot hashes but the bundle lacks would make every instance load from scratch."""
+    import fnmatch
+    import json
+
+    from tests.platforms.runtimes import read_toml
+
+    included = read_toml(FUNCTION.parents[1] / "netlify.toml")["functions"]["included_files"]
+    result = subprocess.run([js_runtime("node"), "--input-type=module", "-e", """
+        import { loadGateway, importedSources } from "./pyodide.mjs";
+        console.log(JSON.stringify(importedSources(await loadGateway())));"""], cwd=FUNCTION, capture_output=True, text=True, timeout=300)
+    files = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "core/call.py" in files and "adapters/netlify/bridge.py" in files
+    for file in files:
+        assert any(fnmatch.fnmatchcase(file, pattern.replace("**/", "*")) for pattern in included), file

@@ -16,6 +16,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "platforms"  # git-ignored; environments are reused between runs
+JS = ROOT / "tests" / "platforms" / "js"  # Node 24, Deno, Bun and wrangler, from npm (its package.json)
 
 
 def python(version: str) -> str:
@@ -55,6 +56,23 @@ def _requirement_lines(file: Path) -> str:
     return "\n".join(lines)
 
 
+def read_toml(path: Path) -> dict:
+    """A TOML file (netlify.toml, pyproject.toml, wrangler.toml) as a deployer's tool reads it."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(path.read_text())
+
+
+def js_runtime(name: str) -> str:
+    """The path of `name` (node, deno, bun, wrangler) as tests/platforms/js installs it from npm."""
+    path = JS / "node_modules" / ".bin" / name
+    if not path.exists():
+        raise RuntimeError(f"{name} is not installed: run `npm ci --prefix tests/platforms/js`")
+    return str(path)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -88,4 +106,4 @@ def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path
         process.stdout.close()
 
 
-__all__ = ["CACHE", "ROOT", "environment", "free_port", "python", "serve"]
+__all__ = ["CACHE", "JS", "ROOT", "environment", "free_port", "js_runtime", "python", "read_toml", "serve"]
