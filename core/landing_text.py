@@ -29,7 +29,8 @@ const T = {
 en: {
   title: "Gemini gateway", status: "Running on {platform}",
   "p.local": "your own server", "p.vercel": "Vercel", "p.lambda": "AWS Lambda",
-  "p.fc": "Alibaba Cloud Function Compute", "p.netlify": "Netlify",
+  "p.fc": "Alibaba Cloud Function Compute", "p.netlify": "Netlify", "p.deno": "Deno", "p.bun": "Bun",
+  "p.cloudflare": "Cloudflare Workers",
   "connect.h": "Connect an app",
   "connect.p": "Any app that speaks the OpenAI API needs three things: an address, a key, a model.",
   "base.l": "API base URL",
@@ -77,6 +78,7 @@ en: {
 zh: {
   title: "Gemini 网关", status: "正在运行：{platform}",
   "p.local": "你自己的服务器", "p.vercel": "Vercel", "p.lambda": "AWS Lambda", "p.fc": "阿里云函数计算", "p.netlify": "Netlify",
+  "p.deno": "Deno", "p.bun": "Bun", "p.cloudflare": "Cloudflare Workers",
   "connect.h": "连接应用",
   "connect.p": "任何支持 OpenAI API 的应用都只需要三项设置：地址、密钥和模型。",
   "base.l": "API 地址（Base URL）",

@@ -5,7 +5,8 @@ core's; this module only turns the call's actions into plain JavaScript objects 
 JavaScript's reports into the call's arguments:
 
     bridge = Bridge(method, url, headers, token, created, now)   # url: req.url, the public one
-    action = bridge.start(env)     # env: the process environment, read by the first request
+    action = bridge.start(env, platform)  # env: the process environment, read by the first request;
+                                          # platform: the runtime's name, for the landing page
     {kind: "read", limit, timeout}        → bridge.body(Uint8Array) | bridge.body_timeout()
     {kind: "form"}                        → bridge.form(entries) | bridge.malformed(message)
                                             (entries from undici's formData(): [name, text] or
@@ -52,12 +53,12 @@ _instance: Instance | None = None
 _KINDS = {"TimeoutError": "timeout", "UND_ERR_CONNECT_TIMEOUT": "connect_timeout"}
 
 
-def _instance_from(env: Any) -> Instance | ConfigError:
+def _instance_from(env: Any, platform: str) -> Instance | ConfigError:
     """Settings are read on the first request that finds them valid; a bad value fails each request."""
     global _instance
     if _instance is None:
         try:
-            _instance = Instance.from_env(env.to_py(), platform="netlify")
+            _instance = Instance.from_env(env.to_py(), platform=platform)
         except ConfigError as error:
             return error
         configure(_instance.settings.log_level)
@@ -80,10 +81,10 @@ class Bridge:
         self._args = (method, headers, token, created, now)
         self.call: Call | None = None
 
-    def start(self, env: Any) -> Any:
+    def start(self, env: Any, platform: str = "netlify") -> Any:
         method, headers, token, created, now = self._args
         # fetch decodes gzip itself: a forwarded answer's content-encoding no longer describes it.
-        self.call = Call(_instance_from(env), method, self._target, headers, token=token, created=created, now=now,
+        self.call = Call(_instance_from(env, platform), method, self._target, headers, token=token, created=created, now=now,
                          scheme=self._scheme, decoded=True)
         return self._action(self.call.start())
 

@@ -7,19 +7,20 @@ import process from "node:process";
 import { loadBridge } from "./pyodide.mjs";
 
 /** A handler `(Request) => Promise<Response>`; Pyodide starts loading now (the cold start).
- * `root` and `snapshot`: paths of the project and of the snapshot (pyodide.mjs's by default). */
-export function gateway({ env = process.env, root, snapshot } = {}) {
+ * `platform` names the runtime on the landing page; `root` and `snapshot` are the paths of the
+ * project and of the snapshot (pyodide.mjs's by default). */
+export function gateway({ platform = "netlify", env = process.env, root, snapshot } = {}) {
   const ready = loadBridge({ root, snapshot });
-  return async (req) => handle(await ready, req, env);
+  return async (req) => handle(await ready, req, env, platform);
 }
 
 const now = () => Date.now() / 1000; // the core's clock: wall-clock seconds (the key pool rests keys until a time)
 
-async function handle(Bridge, req, env) {
+async function handle(Bridge, req, env, platform) {
   const call = Bridge(req.method, req.url, Object.fromEntries(req.headers), token(), Math.floor(Date.now() / 1000), now());
   let owned = false; // a stream took the call over, and ends it
   try {
-    let action = call.start({ ...env });
+    let action = call.start({ ...env }, platform);
     let body = null;
     for (;;) {
       if (action.kind === "read") {

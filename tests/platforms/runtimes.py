@@ -10,7 +10,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import IO, Iterator, Mapping, Sequence
 
 import httpx
 
@@ -80,15 +80,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float = 60) -> Iterator[str]:
-    """Run `command` until `url` answers, yield `url`, then stop the process (and its children)."""
-    process = subprocess.Popen(list(command), cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE,
+def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float = 60,
+          log: IO[bytes] | None = None) -> Iterator[str]:
+    """Run `command` until `url` answers, yield `url`, then stop the process (and its children).
+    Its output goes to `log` (a file, for a process that logs every request) or to a pipe."""
+    process = subprocess.Popen(list(command), cwd=cwd, env={**os.environ, **env}, stdout=log or subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{process.stdout.read().decode(errors='replace')}")
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{_output(process, log)}")
             try:
                 httpx.get(url, timeout=1)
                 break
@@ -103,7 +105,15 @@ def serve(command: Sequence[str], url: str, *, env: Mapping[str, str], cwd: Path
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
-        process.stdout.close()
+        if process.stdout:
+            process.stdout.close()
+
+
+def _output(process: subprocess.Popen, log: IO[bytes] | None) -> str:
+    if log is None:
+        return process.stdout.read().decode(errors="replace")
+    log.seek(0)
+    return log.read().decode(errors="replace")[-4000:]
 
 
 __all__ = ["CACHE", "JS", "ROOT", "environment", "free_port", "js_runtime", "python", "read_toml", "serve"]

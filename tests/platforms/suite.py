@@ -110,7 +110,9 @@ def models(target: Target, fake) -> None:
 
 
 def upstream_429(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]})
+    # A key of its own: the key pool rests a key that hit its quota (core/keys.py), for the behaviours after this one too.
+    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]},
+                    headers={"Authorization": "Bearer AIzaPlatformSuiteKey0000429"})
     assert response.status_code == 429
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert int(response.headers["retry-after"]) >= 7

@@ -71,7 +71,7 @@ def _copy_project(site: Path) -> None:
     shutil.copy(ROOT / "netlify.toml", site)
     for folder in ("core", "adapters"):
         shutil.copytree(ROOT / folder, site / folder, ignore=shutil.ignore_patterns("__pycache__", "node_modules", "snapshot"))
-    listed = subprocess.run(["npm", "ls", "--omit=dev", "--all", "--parseable"], cwd=FUNCTION,
+    listed = subprocess.run(["npm", "ls", "--omit=dev", "--all", "--parseable"], cwd=FUNCTION, check=True,
                             capture_output=True, text=True).stdout.split()  # the folder itself, then pyodide and its own
     for package in map(Path, listed[1:]):
         shutil.copytree(package, site / package.relative_to(ROOT))
