@@ -1,8 +1,9 @@
-"""Vercel's entry: the Python runtime serves the ASGI `app` it finds at the top of this file.
+"""Vercel's entry: the Python runtime serves the ASGI `app` of this module.
 
-`vercel.json` names this file in `builds`, so Vercel's zero-config detection (which looks for
-app.py, index.py, main.py, ... at the root and in src/, app/ and api/) never picks another one.
-The runtime runs ASGI apps under its vendored uvicorn and streams their responses.
+pyproject.toml's `[tool.vercel] entrypoint = "adapters.vercel:app"` names it: the current
+@vercel/python builder takes a declared entrypoint before any file-name detection (which looks
+for app.py, index.py, main.py, ... at the root and in src/, app/ and api/). The runtime runs ASGI
+apps under its vendored uvicorn and streams their responses.
 """
 
 from adapters.app import app

@@ -21,7 +21,7 @@ import time
 import httpx
 
 from tests.fakes.gemini import FakeGemini, serve_in_thread
-from tests.platforms import fc
+from tests.platforms import fc, target_vercel
 from tests.platforms.runtimes import ROOT, environment, free_port, python
 
 # As a deployment runs: with bytecode (a package ships it; this machine's PYTHONDONTWRITEBYTECODE
@@ -91,13 +91,8 @@ def platforms(fake_url: str) -> dict:
 
     def vercel():
         port = free_port()
-        env_dir = environment("vercel", "3.12", ["vercel-runtime==0.24.1", "-r", str(ROOT / "requirements.txt")])
-        entry = json.loads((ROOT / "vercel.json").read_text())["builds"][0]["src"]
-        env = {"PORT": str(port), "VERCEL_DEV_MODULE_NAME": entry[:-3].replace("/", "."), "VERCEL_DEV_ENTRY_ABS": str(ROOT / entry),
-               "VERCEL_DEV_FRAMEWORK": "python", "VERCEL_DEV_VARIABLE_NAME": "app", "PYTHONPATH": str(ROOT),
-               "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"}
-        return first_answer([str(env_dir / "bin" / "python"), "-c", "from vercel_runtime.dev import main; main()"],
-                            f"http://127.0.0.1:{port}", env)
+        command, env = target_vercel.command_and_env(port, fake_url, log_level="off")
+        return first_answer(command, f"http://127.0.0.1:{port}", env)
 
     code = fc.lay_out_code()
 
