@@ -1,6 +1,7 @@
 # AWS Lambda package for template.yaml. `sam build` runs build-<LogicalId> for each function whose
-# Metadata says `BuildMethod: makefile`, in a scratch copy of its CodeUri (this folder) with
-# ARTIFACTS_DIR set to the function's package directory:
+# Metadata says `BuildMethod: makefile`, in this folder (samconfig.toml: build_in_source; without it,
+# in a scratch copy of all of CodeUri, node_modules included) with ARTIFACTS_DIR set to the
+# function's package directory:
 # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/building-custom-runtimes.html
 # SAM's default Python build would copy all of CodeUri into the package (tests/, docs/,
 # adapters/netlify/node_modules/, ...): only .git, caches and virtualenvs are left out. This target

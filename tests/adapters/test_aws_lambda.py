@@ -203,6 +203,34 @@ def test_template_expands(monkeypatch, streaming):
         {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:${WebAdapterLayerVersion}"}]
 
 
+@pytest.mark.parametrize("streaming", ["false", "true"])
+def test_public_function_urls_grant_both_invoke_actions(monkeypatch, streaming):
+    """Since October 2025 a public (AuthType NONE) Function URL needs two grants to `*`:
+    lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction restricted to calls
+    through the URL (InvokedViaFunctionUrl), or it answers 403 Forbidden
+    (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html#urls-auth-none)."""
+    resources = expand(streaming, monkeypatch)["Resources"]
+    template = sam_template()["Resources"]
+    public = [name for name, r in template.items() if r.get("Properties", {}).get("FunctionUrlConfig", {}).get("AuthType") == "NONE"]
+    assert public == ["GatewayFunction", "StreamingFunction"]
+    for function in public:
+        grants = {r["Properties"]["Action"]: r["Properties"] for r in resources.values()
+                  if r["Type"] == "AWS::Lambda::Permission" and r["Properties"]["FunctionName"] == {"Ref": function}
+                  and r["Properties"]["Principal"] == "*"}
+        assert grants["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE", function
+        assert grants["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True, function
+
+
+def test_sam_builds_in_source():
+    """`sam build` reads samconfig.toml: building in source spares it a copy of the whole folder
+    (node_modules included) before the Makefile picks out the runtime."""
+    from tests.platforms.runtimes import read_toml
+
+    assert read_toml(ROOT / "samconfig.toml")["default"]["build"]["parameters"]["build_in_source"] is True
+    assert {r["Metadata"]["BuildMethod"] for r in sam_template()["Resources"].values() if "Metadata" in r
+            and r["Type"] == "AWS::Serverless::Function"} == {"makefile"}  # a build method that supports it
+
+
 def test_outputs_are_api_bases_ending_in_v1():
     outputs = sam_template()["Outputs"]
     assert outputs["ApiBase"]["Value"] == {"Fn::If": ["Buffered", {"Fn::Sub": "${GatewayFunctionUrl.FunctionUrl}v1"},
