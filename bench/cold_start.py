@@ -94,15 +94,12 @@ def platforms(fake_url: str) -> dict:
         command, env = target_vercel.command_and_env(port, fake_url, log_level="off")
         return first_answer(command, f"http://127.0.0.1:{port}", env)
 
-    code = fc.lay_out_code()
-
-    def aliyun_fc():
-        props = fc.gateway_resource()["props"]
-        runtime = props["customRuntimeConfig"]
-        command = [python("3.10") if part.startswith("/var/fc/") else part for part in runtime["command"]] + runtime["args"]
+    def aliyun_fc(file: str):
+        code = fc.lay_out_code(file)
+        props = fc.gateway_resource(file=file)["props"]
         env = {key: value.replace("/code", str(code)) for key, value in props["environmentVariables"].items()}
         env.update(GEMINI_BASE_URL=fake_url, LOG_LEVEL="off")
-        return first_answer(command, f"http://127.0.0.1:{runtime['port']}", env, cwd=code)
+        return lambda: first_answer(fc.command(file)[0], f"http://127.0.0.1:{props['customRuntimeConfig']['port']}", env, cwd=code)
 
     def aws_lambda():
         return run_once([clean_python(), "-c", LAMBDA_FIRST_INVOCATION, json.dumps(CHAT)],
@@ -116,7 +113,8 @@ def platforms(fake_url: str) -> dict:
         "local (uvicorn)": local,
         "vercel (vercel-runtime dev server)": vercel,
         "aws-lambda (Mangum handler, first invocation, Python 3.12)": aws_lambda,
-        "aliyun-fc (s.yaml command, Python 3.10)": aliyun_fc,
+        "aliyun-fc (s.yaml command, Python 3.12)": aliyun_fc("s.yaml"),
+        "aliyun-fc (s.debian10.yaml command, Python 3.10)": aliyun_fc("s.debian10.yaml"),
         "netlify (Pyodide function, first request)": netlify,
     }
 

@@ -248,7 +248,7 @@ def responses_bad_input(target: Target, fake) -> None:
 
 # What a browser sends for a page (Chromium's Accept header for a navigation).
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-PLATFORMS = {"aliyun-fc": "fc"}  # a target's name → the platform the page names, where they differ
+PLATFORMS = {"aliyun-fc": "fc", "aliyun-fc-3.10": "fc", "docker": "local"}  # a target's name → the platform the page names, where they differ
 
 
 def landing_page(target: Target, fake) -> None:
