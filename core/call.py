@@ -370,6 +370,10 @@ class Call:
 
     def _prepare(self, body: Any) -> Any:
         exchange = self._exchange = prepare(self._route, body, self.settings, Stamp(self.id, self._created))
+        if self._route.name == "speech":
+            from .speech import check_encodable
+
+            check_encodable(exchange.plan, self._instance.encoders)  # before Gemini is paid to speak
         self.log.update(model=exchange.model, stream=exchange.stream)
         if exchange.notes:
             self.log["notes"] = list(exchange.notes)

@@ -16,15 +16,17 @@ __all__ = ["Instance"]
 
 
 class Instance:
-    """Settings, key pool and learnt model fits for one process; `platform` names the shell (for the landing page)."""
+    """Settings, key pool and learnt model fits for one process; `platform` names the shell (for the
+    landing page), `encoders` the audio formats it can encode (speech in any other is refused up front)."""
 
-    def __init__(self, settings: Settings, *, platform: str = "") -> None:
+    def __init__(self, settings: Settings, *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> None:
         self.settings = settings
         self.pool = KeyPool(settings.key_cooldown)
         self.fits = Fits()
         self.platform = platform
+        self.encoders = encoders
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, platform: str = "") -> Instance:
+    def from_env(cls, env: Mapping[str, str], *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> Instance:
         """The instance for a process environment; raises `ConfigError` naming a bad variable."""
-        return cls(settings_from_env(env), platform=platform)
+        return cls(settings_from_env(env), platform=platform, encoders=encoders)

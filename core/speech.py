@@ -29,7 +29,7 @@ from .payload import CONTENT_TYPES, Audio
 from .upstream import UpstreamRequest, generate_request
 from .usage import usage_from_gemini
 
-__all__ = ["FORMATS", "SpeechPlan", "audio_from_gemini", "speech_request_to_gemini", "voice_from_openai"]
+__all__ = ["FORMATS", "SpeechPlan", "audio_from_gemini", "check_encodable", "speech_request_to_gemini", "voice_from_openai"]
 
 FORMATS = tuple(CONTENT_TYPES)
 _UNSERVED = ("opus", "aac", "flac")
@@ -135,6 +135,18 @@ def _speech_model(requested: str | None, settings: Settings) -> str:
             f"{settings.default_speech_model!r} (or an OpenAI name like 'tts-1' for the default).",
             param="model", code="model_not_supported")
     return name
+
+
+# Formats the core writes itself; the others (mp3) are encoded by the shell, if it can.
+_NATIVE = ("wav", "pcm")
+
+
+def check_encodable(plan: SpeechPlan, encoders: frozenset[str]) -> None:
+    """Refuse a format the shell has no encoder for (Cloudflare's Python Workers have no LAME)."""
+    if plan.format not in _NATIVE and plan.format not in encoders:
+        usable = ", ".join((*_NATIVE, *sorted(encoders)))
+        raise InvalidRequestError(f"'response_format' {plan.format!r} cannot be encoded on this deployment. Use one of: {usable}.",
+                                  param="response_format", code="unsupported_value")
 
 
 def _format(fmt: str | None) -> str:

@@ -495,3 +495,21 @@ def test_an_exchange_can_pin_its_key_and_learns_which_key_answered(monkeypatch):
     monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 7)
     answer, _ = run(new_call(headers=keys), Upstream(), CHAT)
     assert answer.status == 404 and "no longer in this gateway's key pool" in envelope(answer)["message"]
+
+
+# --- a shell without an MP3 encoder -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt, refused", [(None, True), ("mp3", True), ("wav", False), ("pcm", False)])
+def test_a_shell_without_an_mp3_encoder_refuses_mp3_before_gemini_speaks(fmt, refused):
+    instance = Instance(Settings(), platform="cloudflare", encoders=frozenset())
+    body = {"model": "tts-1", "voice": "alloy", "input": "hello", **({"response_format": fmt} if fmt else {})}
+    call = new_call(instance, target="/v1/audio/speech")
+    assert isinstance(call.start(), ReadBody)
+    action = call.body(json.dumps(body).encode())
+    if refused:
+        assert isinstance(action, Answer) and action.status == 400
+        assert envelope(action) == {"message": "'response_format' 'mp3' cannot be encoded on this deployment. Use one of: wav, pcm.",
+                                    "type": "invalid_request_error", "param": "response_format", "code": "unsupported_value"}
+    else:
+        assert isinstance(action, Fetch)  # the core writes WAV and PCM itself
