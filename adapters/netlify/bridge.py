@@ -38,19 +38,16 @@ from urllib.parse import urlsplit
 from pyodide.ffi import to_js
 
 from adapters.audio import BITRATE as MP3_BITRATE
+from adapters.fetched import form_from_entries, kind_of
 from adapters.logs import configure, log_request
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
-from core.errors import ConfigError
+from core.errors import ConfigError, GatewayError
 from core.instance import Instance
 
 __all__ = ["Bridge"]
 
 _instance: Instance | None = None
-
-# fetch's failures (the error's name, or undici's code: https://undici.nodejs.org/#/docs/api/Errors) →
-# how the core names them (core.errors.TRANSPORT_KINDS). AbortSignal.timeout(REQUEST_TIMEOUT) throws TimeoutError.
-_KINDS = {"TimeoutError": "timeout", "UND_ERR_CONNECT_TIMEOUT": "connect_timeout"}
 
 
 def _instance_from(env: Any, platform: str) -> Instance | ConfigError:
@@ -95,22 +92,8 @@ class Bridge:
         return self._action(self.call.body_timeout())
 
     def form(self, entries: Any) -> Any:
-        from core.forms import MAX_PARTS, Form, Upload, too_many_parts
-
-        fields: dict[str, list[str]] = {}
-        files: dict[str, list[Upload]] = {}
-        for count, entry in enumerate(entries, 1):
-            if count > MAX_PARTS:
-                return self._action(self.call.refused(too_many_parts()))
-            if len(entry) == 2:
-                fields.setdefault(entry[0], []).append(entry[1])
-                continue
-            name, filename, kind, data = entry
-            # undici (as the HTML spec says) types a file part that declares no type as text/plain;
-            # python-multipart calls it application/octet-stream, which lets the file name decide.
-            kind = "application/octet-stream" if kind in ("", "text/plain") else kind
-            files.setdefault(name, []).append(Upload(filename, kind, data.to_bytes()))
-        return self._action(self.call.form(Form(fields, files)))
+        form = form_from_entries(entry if len(entry) == 2 else (*entry[:3], entry[3].to_bytes()) for entry in entries)
+        return self._action(self.call.refused(form) if isinstance(form, GatewayError) else self.call.form(form))
 
     def malformed(self, message: str) -> Any:
         from core.forms import malformed_form
@@ -130,10 +113,10 @@ class Bridge:
         self.call.streaming(index, [tuple(pair) for pair in headers.to_py()], now)
 
     def unreachable(self, index: int, name: str, now: float) -> None:
-        self.call.unreachable(index, _KINDS.get(name, "unreachable"), name, now)
+        self.call.unreachable(index, kind_of(name), name, now)
 
     def cut(self, index: int, name: str, now: float) -> None:
-        self.call.cut(index, _KINDS.get(name, "unreachable"), name, now)
+        self.call.cut(index, kind_of(name), name, now)
 
     def next(self, now: float) -> Any:
         return self._action(self.call.next(now))
@@ -157,7 +140,7 @@ class Bridge:
         return self._action(self.call.close())
 
     def fail(self, name: str) -> Any:
-        return self._action(self.call.fail(_KINDS.get(name, "unreachable"), name))
+        return self._action(self.call.fail(kind_of(name), name))
 
     def abort(self, message: str) -> Any:
         """The JavaScript failed (a bug): the answer, or the end of a stream that had begun."""
