@@ -20,11 +20,12 @@ import time
 
 from bench import clients, cold_start, run
 from bench.run import ROOT
+from tests.platforms.runtimes import js_runtime
 
 
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    node = subprocess.run([js_runtime("node"), "--version"], capture_output=True, text=True).stdout.strip()
     wrk = subprocess.run([run.ensure_wrk(), "-v"], capture_output=True, text=True).stdout.split(" [")[0]
     return (f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores ({cpu}), Linux {platform.release()}, "
             f"Python {platform.python_version()}, Node {node}, {wrk}")
@@ -42,8 +43,8 @@ def main() -> None:
     cold_start.main(["--runs", args.runs])
     clients.main(["--seconds", args.seconds])
     sys.stdout.flush()
-    netlify = subprocess.run(["node", "adapters/netlify/bench.mjs", "--runs", args.runs], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+    netlify = subprocess.run([js_runtime("node"), "adapters/netlify/bench.mjs", "--runs", args.runs], cwd=ROOT, check=True,
+                             capture_output=True, text=True, env={**os.environ, "PYTHON": sys.executable}).stdout
     print(f"## The Netlify function under Pyodide (adapters/netlify/bench.mjs)\n\n```\n{netlify.strip()}\n```")
 
 

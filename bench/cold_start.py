@@ -21,8 +21,15 @@ import time
 import httpx
 
 from tests.fakes.gemini import FakeGemini, serve_in_thread
-from tests.platforms import fc, target_vercel
-from tests.platforms.runtimes import ROOT, environment, free_port, python
+from tests.platforms import (
+    fc,
+    target_bun,
+    target_cloudflare,
+    target_deno,
+    target_docker,
+    target_vercel,
+)
+from tests.platforms.runtimes import ROOT, environment, free_port, js_runtime
 
 # As a deployment runs: with bytecode (a package ships it; this machine's PYTHONDONTWRITEBYTECODE
 # would make every start compile the sources again).
@@ -105,9 +112,31 @@ def platforms(fake_url: str) -> dict:
         return run_once([clean_python(), "-c", LAMBDA_FIRST_INVOCATION, json.dumps(CHAT)],
                         {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off", "PYTHONPATH": str(ROOT)})
 
-    def netlify():
-        # A fresh Node process: import the function (Pyodide loads at module scope), answer `GET /`, then a chat.
-        return run_once(["node", "adapters/netlify/bench.mjs", "--cold"], {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+    node = js_runtime("node")  # Node 24, as netlify.toml's NODE_VERSION
+    subprocess.run([node, "adapters/netlify/snapshot.mjs"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+    def netlify(snapshot: str):
+        # A fresh Node process: the function's handler (Pyodide loads at module scope), `GET /`, then a chat.
+        return lambda: run_once([node, "adapters/netlify/bench.mjs", "--cold", snapshot], {"GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+
+    def served(commands):
+        def cold_start():
+            port = free_port()
+            return first_answer(commands()[0], f"http://127.0.0.1:{port}", {"PORT": str(port), "HOST": "127.0.0.1",
+                                                                             "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "off"})
+        return cold_start
+
+    image = target_docker.docker_command(0, fake_url, log_level="off")  # laid out once, as an image is built once
+
+    def docker():
+        port = free_port()
+        command, env, app, _ = image
+        return first_answer(command, f"http://127.0.0.1:{port}", {**env, "PORT": str(port)}, cwd=app)
+
+    def cloudflare():
+        port = free_port()
+        command, env = target_cloudflare.worker_command(port, fake_url, log_level="off")
+        return first_answer(command, f"http://127.0.0.1:{port}", env)
 
     return {
         "local (uvicorn)": local,
@@ -115,7 +144,12 @@ def platforms(fake_url: str) -> dict:
         "aws-lambda (Mangum handler, first invocation, Python 3.12)": aws_lambda,
         "aliyun-fc (s.yaml command, Python 3.12)": aliyun_fc("s.yaml"),
         "aliyun-fc (s.debian10.yaml command, Python 3.10)": aliyun_fc("s.debian10.yaml"),
-        "netlify (Pyodide function, first request)": netlify,
+        "netlify (Pyodide function, Node 24, memory snapshot restored)": netlify("adapters/netlify/snapshot/gateway.bin"),
+        "netlify (Pyodide function, Node 24, no snapshot)": netlify("adapters/netlify/snapshot/none.bin"),
+        "deno (Deno.serve, snapshot restored)": served(target_deno.commands),
+        "bun (Bun.serve, snapshot restored)": served(target_bun.commands),
+        "docker (the image's CMD, Python 3.12)": docker,
+        "cloudflare (the Python Worker under Pyodide in Node, shim; no snapshot)": cloudflare,
     }
 
 

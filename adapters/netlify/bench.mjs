@@ -3,25 +3,30 @@
 //   node adapters/netlify/bench.mjs [--runs 5] [--requests 200]
 //
 // Cold start: fresh Node processes load Pyodide and import the bridge (core included), then answer one
-// chat; the baseline is a fresh CPython importing adapters.app. Per request: the median time of N chat
-// requests in process (the handler called with a Request; the ASGI app called as a server calls it),
-// both against the same fake Gemini on loopback, each minus a direct call to the fake from the same
-// runtime, so what remains is the gateway's own work. Figures are medians; ratios are what travel.
+// chat, once restoring the memory snapshot (built first, by snapshot.mjs) and once loading from
+// scratch; the baseline is a fresh CPython importing adapters.app. Per request: the median time of N
+// chat requests in process (the handler called with a Request; the ASGI app called as a server calls
+// it), both against the same fake Gemini on loopback, each minus a direct call to the fake from the
+// same runtime, so what remains is the gateway's own work. Figures are medians; ratios are what travel.
 import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PYTHON = process.env.PYTHON ?? "python3";
-const CHAT = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "bench" }] };
+const CHAT = { model: "gemini-3.8-flash", messages: [{ role: "user", content: "bench" }] };
 const HEADERS = { authorization: "Bearer AIzaBenchKey000000000001", "content-type": "application/json" };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const { values: args } = parseArgs({ options: { runs: { type: "string", default: "5" }, requests: { type: "string", default: "200" }, cold: { type: "boolean" }, split: { type: "boolean" } } });
+const { values: args } = parseArgs({ options: { runs: { type: "string", default: "5" }, requests: { type: "string", default: "200" },
+  cold: { type: "string" }, split: { type: "boolean" } } });
 
 if (args.split) {
-  // A fresh instance's module-scope steps (functions/gateway.mjs), timed apart.
+  // A fresh instance's module-scope steps without a snapshot (pyodide.mjs loadGateway), timed apart.
   const t0 = performance.now();
   const { loadPyodide } = await import("pyodide");
   const pyodide = await loadPyodide({ env: { PYTHONDONTWRITEBYTECODE: "1" } });
@@ -33,9 +38,11 @@ if (args.split) {
   process.exit(0);
 }
 if (args.cold) {
-  // A fresh instance as Netlify starts one: import the function, answer `GET /`, then one chat.
+  // A fresh instance as Netlify starts one: the function's handler (with the snapshot at `--cold PATH`,
+  // which may not exist), `GET /` answered, then one chat.
   const t0 = performance.now();
-  const { default: handler } = await import("./functions/gateway.mjs");
+  const { gateway } = await import("./handler.mjs");
+  const handler = gateway({ snapshot: args.cold });
   await handler(new Request("https://x/", {}));
   const t1 = performance.now();
   const response = await handler(new Request("https://x/v1/chat/completions", { method: "POST", headers: HEADERS, body: JSON.stringify(CHAT) }));
@@ -50,18 +57,24 @@ const fakeUrl = line.replace("listening on ", "");
 const env = { ...process.env, GEMINI_BASE_URL: fakeUrl, LOG_LEVEL: "off" };
 const runs = Number(args.runs), requests = Number(args.requests);
 
-// Cold start, each run in a fresh process; the baseline: CPython importing the ASGI app.
+// Cold start, each run in a fresh process, with and without the snapshot; the baseline: CPython importing the ASGI app.
+const snapshot = join(mkdtempSync(join(tmpdir(), "bench-snapshot-")), "gateway.bin");
+execFileSync(process.execPath, [fileURLToPath(new URL("snapshot.mjs", import.meta.url)), snapshot]);
+const fresh = (...flags) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...flags], { env })
+  .toString().trim().split("\n").at(-1));
 const cold = [];
+const restored = [];
 const cpython = [];
 for (let run = 0; run < runs; run++) {
-  const fresh = (flag) => JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), flag], { env }).toString().trim().split("\n").at(-1));
-  cold.push({ ...fresh("--split"), ...fresh("--cold") });
+  cold.push({ ...fresh("--split"), ...fresh("--cold", `${snapshot}.none`) });
+  restored.push(fresh("--cold", snapshot));
   cpython.push(Number(execFileSync(PYTHON, ["-c", "import time; t = time.perf_counter(); import adapters.app; print((time.perf_counter() - t) * 1000)"], { cwd: ROOT, env }).toString()));
 }
 
 // Per request, in this process.
 Object.assign(process.env, env);
-const { default: handler } = await import("./functions/gateway.mjs");
+const { gateway } = await import("./handler.mjs");
+const handler = gateway({ snapshot });
 const chatOnce = async () => {
   const t = performance.now();
   const response = await handler(new Request("https://x/v1/chat/completions", { method: "POST", headers: HEADERS, body: JSON.stringify(CHAT) }));
@@ -70,7 +83,7 @@ const chatOnce = async () => {
 };
 const directOnce = async () => {
   const t = performance.now();
-  const response = await fetch(`${fakeUrl}/v1beta/models/gemini-2.5-flash:generateContent`, { method: "POST", headers: { "x-goog-api-key": "AIzaBenchKey000000000001", "content-type": "application/json" }, body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "bench" }] }] }) });
+  const response = await fetch(`${fakeUrl}/v1beta/models/gemini-3.8-flash:generateContent`, { method: "POST", headers: { "x-goog-api-key": "AIzaBenchKey000000000001", "content-type": "application/json" }, body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "bench" }] }] }) });
   await response.arrayBuffer();
   return performance.now() - t;
 };
@@ -102,7 +115,7 @@ async def main():
             pass
         await app(SCOPE, receive, send)
     async def straight():
-        response = await direct.request("POST", "/v1beta/models/gemini-2.5-flash:generateContent",
+        response = await direct.request("POST", "/v1beta/models/gemini-3.8-flash:generateContent",
                                         {"x-goog-api-key": "AIzaBenchKey000000000001", "content-type": "application/json"},
                                         b'{"contents": [{"role": "user", "parts": [{"text": "bench"}]}]}')
         await response.read()
@@ -118,11 +131,13 @@ asyncio.run(main())
 fake.kill();
 
 const ms = (x) => `${x.toFixed(1)} ms`;
-const pick = (key) => median(cold.map((c) => c[key]));
-console.log(`cold start, median of ${runs} fresh Node processes:`);
-console.log(`  Pyodide load ${ms(pick("load"))}, then importing the bridge (core included) ${ms(pick("import"))}`);
-console.log(`  the function's module ready (import to first answer) ${ms(pick("ready"))}, then a first chat ${ms(pick("first_chat"))}`);
-console.log(`  baseline, CPython importing adapters.app: ${ms(median(cpython))}; the function's cold start is ${(pick("ready") / median(cpython)).toFixed(0)}x that`);
+const pick = (key, from = cold) => median(from.map((c) => c[key]));
+console.log(`cold start, median of ${runs} fresh Node ${process.version} processes, Pyodide ${(await import("pyodide")).version}:`);
+console.log(`  without the snapshot: Pyodide load ${ms(pick("load"))}, then importing the bridge (core included) ${ms(pick("import"))}`);
+console.log(`  without the snapshot: the function ready (import to first answer) ${ms(pick("ready"))}, then a first chat ${ms(pick("first_chat"))}`);
+console.log(`  with the snapshot:    the function ready ${ms(pick("ready", restored))}, then a first chat ${ms(pick("first_chat", restored))}`);
+console.log(`  the snapshot makes the cold start ${(pick("ready") / pick("ready", restored)).toFixed(1)}x faster`);
+console.log(`  baseline, CPython importing adapters.app: ${ms(median(cpython))}; the function's cold start is ${(pick("ready", restored) / median(cpython)).toFixed(0)}x that with the snapshot, ${(pick("ready") / median(cpython)).toFixed(0)}x without`);
 const own = (r) => r.gateway - r.direct;
 console.log(`per chat request, median of ${requests} (gateway / direct call to the fake / gateway's own work):`);
 const ms2 = (x) => `${x.toFixed(2)} ms`;

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +77,9 @@ def context_files() -> list[str]:
     return sorted(file for file in files if not dockerignored(file, patterns))
 
 
-def lay_out(image: Image) -> Path:
-    """The image's WORKDIR as a folder: what each COPY copies from the context."""
+def lay_out(image: Image, python: str) -> Path:
+    """The image's WORKDIR as a folder: what each COPY copies from the context, then the RUN steps
+    that work on it (compileall: the image ships bytecode) run with `python`."""
     target = CACHE / "docker-app"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -88,4 +90,9 @@ def lay_out(image: Image) -> Path:
                 out = target / destination / (Path(file).name if file == source else Path(file).relative_to(source))
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / file, out)
+    for run in image.runs:
+        for step in run.split("&&"):
+            command = step.split()
+            if command[:3] == ["python", "-m", "compileall"]:
+                subprocess.run([python, *command[1:]], cwd=target, check=True)
     return target

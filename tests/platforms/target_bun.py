@@ -14,8 +14,13 @@ from .runtimes import js_runtime
 NAME = "bun"
 
 
+def commands() -> tuple[list[str], list[str]]:
+    """The server, and the snapshot build, on Bun."""
+    bun = js_runtime("bun")
+    return [bun, "adapters/bun/server.mjs"], [bun, "adapters/netlify/snapshot.mjs"]
+
+
 @contextmanager
 def start(fake_url: str):
-    bun = js_runtime("bun")
-    with serve_pyodide(NAME, [bun, "adapters/bun/server.mjs"], [bun, "adapters/netlify/snapshot.mjs"], fake_url) as target:
+    with serve_pyodide(NAME, *commands(), fake_url) as target:
         yield target

@@ -15,8 +15,13 @@ from .runtimes import js_runtime
 NAME = "deno"
 
 
+def commands() -> tuple[list[str], list[str]]:
+    """deno.json's tasks: the server, and the snapshot build."""
+    deno = js_runtime("deno")
+    return [deno, "task", "start"], [deno, "task", "snapshot"]
+
+
 @contextmanager
 def start(fake_url: str):
-    deno = js_runtime("deno")
-    with serve_pyodide(NAME, [deno, "task", "start"], [deno, "task", "snapshot"], fake_url) as target:
+    with serve_pyodide(NAME, *commands(), fake_url) as target:
         yield target

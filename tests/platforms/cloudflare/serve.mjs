@@ -37,7 +37,11 @@ createServer(async (req, res) => {
   const worker = Default({ waitUntil: (promise) => waiting.push(promise) }, env);
   let sent = 0;
   try {
-    const response = (await worker.fetch(request)).js_object;
+    // /_baseline/<path>: what a JavaScript Worker doing nothing but forward <path> to Gemini costs
+    // (the benchmark's same-run baseline, bench/cloudflare_cpu.py); everything else goes to the entry.
+    const response = req.url.startsWith("/_baseline/")
+      ? await fetch(env.GEMINI_BASE_URL + req.url.slice("/_baseline".length), { method: req.method, headers: request.headers, body })
+      : (await worker.fetch(request)).js_object;
     res.writeHead(response.status, [...response.headers].flat());
     if (response.body) {
       for await (const chunk of response.body) {
