@@ -1,6 +1,7 @@
 """Alibaba Cloud Function Compute 3.0: the gateway as a custom-runtime web function.
 
-s.yaml starts `python3.10 -m adapters.aliyun_fc` in FC's `custom.debian10` runtime. FC forwards
+s.yaml starts `python3.12 -m adapters.aliyun_fc` in FC's `custom.debian11` runtime (s.debian10.yaml:
+`python3.10`, `custom.debian10`). FC forwards
 each HTTP request to the server listening on 0.0.0.0:<CAPort> (9000; 127.0.0.1 fails with
 FunctionNotStarted) and streams a response that is sent chunked — which uvicorn does for every
 answer without a Content-Length, so server-sent events reach the client as they are written.

@@ -4,9 +4,11 @@
 
 Runs, in order: the load tests, time to first byte, peak RSS, the core alone and import times
 (bench/run.py); process start → first answer on each platform's runtime (bench/cold_start.py); the
-HTTP client comparison (bench/clients.py); and the Netlify function under Pyodide
-(adapters/netlify/bench.mjs, which needs `npm ci --prefix adapters/netlify`). Each part also runs
-alone: `python -m bench.run`, `python -m bench.cold_start`, `python -m bench.clients`.
+HTTP client comparison (bench/clients.py); the Netlify function under Pyodide, its cold start with
+and without the memory snapshot (adapters/netlify/bench.mjs, on Node 24); and the Cloudflare
+Worker's CPU time (bench/cloudflare_cpu.py). They need `npm ci --prefix adapters/netlify` and
+`npm ci --prefix tests/platforms/js`. Each part also runs alone: `python -m bench.run`,
+`python -m bench.cold_start`, `python -m bench.clients`, `python -m bench.cloudflare_cpu`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from bench import clients, cold_start, run
+from bench import clients, cloudflare_cpu, cold_start, run
 from bench.run import ROOT
 from tests.platforms.runtimes import js_runtime
 
@@ -45,7 +47,8 @@ def main() -> None:
     sys.stdout.flush()
     netlify = subprocess.run([js_runtime("node"), "adapters/netlify/bench.mjs", "--runs", args.runs], cwd=ROOT, check=True,
                              capture_output=True, text=True, env={**os.environ, "PYTHON": sys.executable}).stdout
-    print(f"## The Netlify function under Pyodide (adapters/netlify/bench.mjs)\n\n```\n{netlify.strip()}\n```")
+    print(f"## The Netlify function under Pyodide (adapters/netlify/bench.mjs)\n\n```\n{netlify.strip()}\n```\n", flush=True)
+    cloudflare_cpu.main([])
 
 
 if __name__ == "__main__":

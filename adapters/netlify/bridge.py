@@ -1,6 +1,7 @@
 """The Netlify function's Python half: `core.call.Call`, converted to and from JavaScript values.
 
-Runs inside Pyodide, loaded by `functions/gateway.mjs`, which does the I/O. Every decision is the
+Runs inside Pyodide, loaded by `pyodide.mjs` and driven by `handler.mjs`, which does the I/O (for
+Netlify's function, Deno and Bun). Every decision is the
 core's; this module only turns the call's actions into plain JavaScript objects and the
 JavaScript's reports into the call's arguments:
 
