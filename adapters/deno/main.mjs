@@ -3,5 +3,9 @@
 // and the build step that makes the memory snapshot.
 import { gateway } from "../netlify/handler.mjs";
 
+// Deno (2.9) aborts `request.signal` after every successful response too ("legacy behavior", it warns;
+// https://docs.deno.com/go/unstable-no-legacy-abort). handler.mjs logs a call before its answer is
+// returned, and a stream's as its body closes, so that late abort finds nothing to call a disconnect
+// (tests/platforms/target_deno.py checks the log).
 // Deno Deploy chooses the address itself; elsewhere PORT (default 8000) on HOST (default 0.0.0.0).
 Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8000), hostname: Deno.env.get("HOST") ?? "0.0.0.0" }, gateway({ platform: "deno" }));
