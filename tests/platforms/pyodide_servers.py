@@ -11,10 +11,12 @@ complete answer too, which must not read as a client gone).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Iterator, Sequence
+from typing import IO
 
 from .runtimes import ROOT, free_port, serve
 from .suite import Target
@@ -22,9 +24,10 @@ from .suite import Target
 
 @contextmanager
 def serve_pyodide(name: str, command: Sequence[str], snapshot: Sequence[str], fake_url: str) -> Iterator[Target]:
-    subprocess.run(list(snapshot), cwd=ROOT, check=True, capture_output=True, timeout=300)
+    subprocess.run(list(snapshot), cwd=ROOT, env={**os.environ, "DENO_NO_UPDATE_CHECK": "1"}, check=True, capture_output=True, timeout=300)
     port = free_port()
-    env = {"PORT": str(port), "HOST": "127.0.0.1", "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "info"}
+    # Nothing may leave the machine: no update check (Deno's; Bun's telemetry is off in bunfig.toml).
+    env = {"PORT": str(port), "HOST": "127.0.0.1", "GEMINI_BASE_URL": fake_url, "LOG_LEVEL": "info", "DENO_NO_UPDATE_CHECK": "1"}
     with tempfile.TemporaryFile() as log:
         with serve(command, f"http://127.0.0.1:{port}/", env=env, log=log) as base_url:
             yield Target(name, base_url)
