@@ -53,7 +53,7 @@ from .endpoints import prepare
 from .exchange import Exchange, Stamp
 from .instance import Instance
 from .jsontext import STDLIB, Codec, parse_request_body
-from .keys import should_retry
+from .keys import key_tag, should_retry
 from .payload import Audio, Payload
 from .rotation import Rotation
 from .routing import Route, cors_headers, landing_page, preflight_headers, route
@@ -275,7 +275,7 @@ class Call:
         self.secrets.extend(settings.api_keys + settings.auth_tokens)
         self._cors = cors_headers(self.headers.get("origin"), settings)
         path = self._path()
-        where = self._route = route(self.method, path, self.headers)
+        where = self._route = route(self.method, path, self.headers, self._query)
         self.log["route"] = where.name
         self._dialect = where.dialect
         if where.name == "preflight":
@@ -405,10 +405,10 @@ class Call:
     def _rotation(self, now: float) -> Rotation:
         if self._keys == (None,):
             return Rotation([None], now)
-        pinned = self._exchange.key_position if self._exchange is not None else None
-        if pinned is not None:
+        if self._exchange is not None and self._exchange.key_position is not None:
             # State Gemini keeps (an interaction) lives in one key's project: only that key can reach it.
-            if 0 <= pinned < len(self._keys):
+            pinned = self._pinned(self._exchange.key_position, self._exchange.key_tag)
+            if pinned is not None:
                 return Rotation([self._keys[pinned]], now)
             rotation = Rotation([], now)
             rotation.error = NotFoundError("The Gemini key that holds this response is no longer in this gateway's key "
@@ -419,6 +419,19 @@ class Call:
         if not rotation.order:
             rotation.error = pool.refusal(self._keys, now, model=model)  # every key rests for this model
         return rotation
+
+    def _pinned(self, position: int, tag: str | None) -> int | None:
+        """Where the pinned key is in this call's keys: at `position` if its fingerprint is `tag` (or no
+        fingerprint is asked for), else wherever the key with that fingerprint went; None if it is gone."""
+        keys = self._keys
+        if tag is None:
+            return position if 0 <= position < len(keys) else None
+        if 0 <= position < len(keys) and key_tag(keys[position]) == tag:
+            return position
+        moved = next((index for index, key in enumerate(keys) if key_tag(key) == tag), None)
+        if moved is not None:
+            self._note("keys", f"the key that holds this response moved from position {position + 1} to {moved + 1}")
+        return moved
 
     def _model(self) -> str | None:
         """The model the upstream calls are for: the key pool rests (key, model) pairs."""
@@ -457,12 +470,15 @@ class Call:
         if not ok:
             if status == 400 and self._correct(rotation, index, body):
                 return
-            self._failed(rotation, error_from_gemini(status, body, model=self._exchange.model), now, retry=True)
+            # A 404 about state a pinned exchange continues means that state is gone, not that the model is unknown.
+            model = self._exchange.model if self._exchange.key_position is None else None
+            self._failed(rotation, error_from_gemini(status, body, model=model), now, retry=True)
             return
         if self._requests[index].stream:
             raise CallStateError("a stream's 200 is reported with streaming(), not answered()")
         try:
-            data = self._codec.loads(body)
+            # A DELETE answers google.protobuf.Empty, which may come as no body at all (js-genai reads none).
+            data = self._codec.loads(body) if body.strip() or self._requests[index].method != "DELETE" else {}
         except ValueError:
             self._failed(rotation, upstream_not_json(), now, retry=False)
             return
@@ -493,8 +509,10 @@ class Call:
 
     def _keyed(self, rotation: Rotation) -> None:
         """Tell the exchange which key (by position in this call's keys, never the key) answered."""
-        if self._exchange is not None and self._keys != (None,):
-            self._exchange.keyed(self._keys.index(rotation.key))
+        exchange = self._exchange
+        # Only exchanges that start state listen (the fingerprint costs a hash, the first one an import).
+        if exchange is not None and self._keys != (None,) and type(exchange).keyed is not Exchange.keyed:
+            exchange.keyed(self._keys.index(rotation.key), key_tag(rotation.key))
 
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
         self._report(rotation, error, now)

@@ -41,9 +41,19 @@ def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange
 
 
 def _responses(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
-    from .responses import ResponsesExchange, responses_request_to_gemini
+    from .responses import ResponsesExchange, responses_request_to_gemini, wants_state
 
+    if wants_state(body, settings):  # stored at Google, in Gemini's Interactions API
+        from .stateful import StoredResponseExchange, stored_request_to_gemini
+
+        return StoredResponseExchange(stored_request_to_gemini(body, settings), stamp)
     return ResponsesExchange(responses_request_to_gemini(body or {}, settings), stamp)
+
+
+def _stored_response(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .stateful import stored_access
+
+    return stored_access(route, stamp)
 
 
 def _completions(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
@@ -132,6 +142,11 @@ def _messages_unknown(route: Route, body: Any, settings: Settings, stamp: Stamp)
 _EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
     "chat": _chat,
     "responses": _responses,
+    # a stored response (core/stateful.py): retrieve, delete, cancel, its input items
+    "response": _stored_response,
+    "response_delete": _stored_response,
+    "response_cancel": _stored_response,
+    "response_input_items": _stored_response,
     "completions": _completions,
     "embeddings": _embeddings,
     "models": _models,

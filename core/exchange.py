@@ -55,8 +55,11 @@ class Exchange:
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
     retries_empty = False  # an answer that says nothing is asked again (chat-like endpoints)
     # Upstream state (a Gemini interaction) lives in one key's project: an exchange that continues it
-    # names that key by its position in the call's keys, and the Call sends there only.
+    # names that key by its position in the call's keys and its fingerprint (`core.keys.key_tag`), and
+    # the Call sends there only: to the key at that position if its fingerprint matches, else to the key
+    # of the pool that has it (the order changed), else nowhere (a 404: the key left the pool).
     key_position: int | None = None
+    key_tag: str | None = None  # None: the position alone decides
     notes: tuple[str, ...] = ()  # what the translation left out (a built-in tool a model cannot combine), for the log
 
     def requests(self) -> list[UpstreamRequest]:
@@ -73,8 +76,9 @@ class Exchange:
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
-    def keyed(self, position: int) -> None:
-        """The key at `position` in the call's keys answered (an exchange that starts state records it)."""
+    def keyed(self, position: int, tag: str) -> None:
+        """The key at `position` in the call's keys, fingerprint `tag`, answered (an exchange that starts
+        state records them; it never sees the key)."""
 
     def logged_usage(self, result: Any) -> dict[str, Any] | None:
         """The usage the request's log line reports: the exchange's own, else the answer's."""

@@ -30,7 +30,7 @@ from .errors import (
 )
 from .pacific import next_pacific_midnight, utc_clock
 
-__all__ = ["RETRY_WINDOW", "KeyPool", "should_retry"]
+__all__ = ["RETRY_WINDOW", "KeyPool", "key_tag", "should_retry"]
 
 RETRY_WINDOW = 30.0  # seconds after the first attempt during which a failure may still be retried
 RATE_LIMIT_REST = 30.0  # rest for a 429 that names no retry delay
@@ -210,3 +210,12 @@ def _keys_phrase(keys: Sequence[str]) -> str:
 def should_retry(error: GatewayError, elapsed: float) -> bool:
     """Whether a failed attempt may be tried again with the next key."""
     return isinstance(error, _RETRYABLE) and elapsed < RETRY_WINDOW
+
+
+def key_tag(key: str) -> str:
+    """A key's fingerprint for ids that must find it again (core/response_ids.py): 8 hex digits of a
+    SHA-256 of the key, the same whatever the pool's order. 32 bits of a digest give nothing of a
+    ~210-bit key back, and tell two keys of one pool apart (a collision in a pool of 50 is ~3e-7)."""
+    import hashlib  # only stored responses need it
+
+    return hashlib.sha256(b"gemini-openai-gateway/interaction-key/v1\0" + key.encode("utf-8")).hexdigest()[:8]

@@ -65,8 +65,9 @@ def loaded_tools(body: Mapping[str, Any]) -> list[tuple[Any, str]]:
     return found
 
 
-def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = None) -> ChatInput:
-    """The chat `messages` for a Responses request's `instructions` and `input`."""
+def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = None, *, start: int = 0) -> ChatInput:
+    """The chat `messages` for a Responses request's `instructions` and `input`; `start`: the index in
+    the client's `input` of this `input`'s first item (a stored response reads its leading answers itself)."""
     converter = _Converter(tools or ToolTable())
     instructions = get_str(body, "instructions")
     if instructions:
@@ -77,7 +78,7 @@ def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = No
     if isinstance(given, str):
         converter.append({"role": "user", "content": given}, "input")
     elif isinstance(given, list) and given:
-        for index, item in enumerate(given):
+        for index, item in enumerate(given, start):
             converter.add(require_dict(item, f"input[{index}]"), f"input[{index}]")
     else:
         raise InvalidRequestError(

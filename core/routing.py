@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Mapping, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from .config import Settings
 from .errors import MethodNotAllowedError, NotFoundError
@@ -15,13 +15,16 @@ class Route(NamedTuple):
     """`name`: chat, responses, completions, embeddings, models, codex_models, model, images, image_edits, speech,
     transcriptions, translations, gateway_keys, gateway_keys_check, native, root or preflight; for
     Anthropic's Messages API messages, count_tokens, anthropic_models, anthropic_model or
-    messages_unknown (a path under /messages this gateway does not serve). `model_id` is the model a
+    messages_unknown (a path under /messages this gateway does not serve); for a stored response
+    (core/stateful.py) response, response_delete, response_cancel or response_input_items. `model_id` is the model a
     `model` or `anthropic_model` route names; `path` is the Gemini path a `native` route forwards to,
     or the unknown Messages API path."""
 
     name: str
     model_id: str | None = None
     path: str = ""
+    response_id: str | None = None  # the stored response a `response*` route is about
+    query: tuple[tuple[str, str], ...] = ()  # a `response*` route's query (stream, starting_after, ...)
 
     @property
     def body(self) -> str | None:
@@ -60,6 +63,14 @@ _BODIES = {
     "messages": "json", "count_tokens": "json",
 }
 _ANTHROPIC_ROUTES = frozenset({"messages", "count_tokens", "anthropic_models", "anthropic_model", "messages_unknown"})
+# /responses/{id}[/<what>] → {method: route name} (a stored response, core/stateful.py).
+_RESPONSE_ROUTES = {
+    "": {"GET": "response", "DELETE": "response_delete"},
+    "cancel": {"POST": "response_cancel"},
+    "input_items": {"GET": "response_input_items"},
+}
+# OpenAI's other /responses/<name> endpoints, which need OpenAI's own machinery.
+_RESPONSE_UNSERVED = frozenset({"compact", "input_tokens"})
 _ENDPOINTS = ", ".join(f"/v1{path}" for path in _ROUTES)
 # Gemini's own API, forwarded: everything under /v1beta and the Files API's uploads; under /v1, what
 # cannot be an OpenAI request (see `_is_native_v1`).
@@ -75,7 +86,7 @@ _ALLOWED_HEADERS = ("Authorization, Content-Type, x-goog-api-key, x-goog-api-cli
 _EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
 
 
-def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> Route:
+def route(method: str, path: str, headers: Mapping[str, str] | None = None, query: str = "") -> Route:
     """Route a request; clients differ in whether they put `/v1` before the endpoint path.
 
     `headers` (lower-case names) tell a Google SDK's `GET /v1/models` (Gemini's stable API, which
@@ -98,6 +109,8 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
             return Route("root")
         raise MethodNotAllowedError(method, "/", "GET")
     anthropic = "anthropic-version" in (headers or {})
+    if path.startswith("/responses/") and len(path) > len("/responses/"):
+        return _response_route(method, path, query)
     if path.startswith("/models/") and len(path) > len("/models/"):
         if method != "GET":
             raise MethodNotAllowedError(method, path, "GET")
@@ -113,6 +126,21 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
     if method != allowed:
         raise MethodNotAllowedError(method, path, allowed)
     return Route(name)
+
+
+def _response_route(method: str, path: str, query: str) -> Route:
+    """`/responses/{id}`, `/responses/{id}/cancel`, `/responses/{id}/input_items`."""
+    response_id, _, what = path[len("/responses/"):].partition("/")
+    if response_id in _RESPONSE_UNSERVED and not what:
+        raise NotFoundError(f"This gateway does not serve /v1/responses/{response_id}: it needs OpenAI's own service.",
+                            code="unknown_url")
+    methods = _RESPONSE_ROUTES.get(what)
+    if methods is None:
+        raise NotFoundError(f"Unknown endpoint {path[:100]!r}. A stored response has /v1/responses/{{id}}, "
+                            "/v1/responses/{id}/cancel and /v1/responses/{id}/input_items.", code="unknown_url")
+    if method not in methods:
+        raise MethodNotAllowedError(method, path[:100], " or ".join(methods))
+    return Route(methods[method], response_id=response_id, query=tuple(parse_qsl(query)))
 
 
 def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:

@@ -19,6 +19,7 @@ from core.config import Settings, settings_from_env
 from core.errors import ConfigError
 from core.forms import Form
 from core.instance import Instance
+from core.keys import key_tag
 
 KEY1, KEY2, KEY3 = "AIzaSyTestKeyNumberOne00000000000000001", "AIzaSyTestKeyNumberTwo00000000000000002", "AIzaSyTestKeyNumberThree000000000000003"
 TOKEN = "gateway-token-0001"
@@ -483,11 +484,11 @@ def test_the_key_pool_is_shown_to_token_holders_by_position_and_checked_on_deman
 
 def test_an_exchange_can_pin_its_key_and_learns_which_key_answered(monkeypatch):
     seen: list[int] = []
-    monkeypatch.setattr(core.exchange.ChatExchange, "keyed", lambda self, position: seen.append(position))
+    monkeypatch.setattr(core.exchange.ChatExchange, "keyed", lambda self, position, tag: seen.append((position, tag)))
     keys = {"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"}
     run(new_call(headers=keys), Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")),
                                          ("answer", 200, text_answer())), CHAT)
-    assert seen == [1]  # the second key of the rotation answered; the exchange hears its position, not the key
+    assert seen == [(1, key_tag(KEY2))]  # the second key answered: the exchange hears its position and fingerprint
     monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 2)
     upstream = Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")), ("answer", 200, text_answer()))
     answer, _ = run(new_call(headers=keys), upstream, CHAT)

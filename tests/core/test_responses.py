@@ -278,10 +278,10 @@ def test_prepare_routes_responses_to_the_exchange():
 
 
 BAD_REQUESTS = [
-    ({"previous_response_id": "resp_1"}, "previous_response_id", "stateless"),
-    ({"conversation": "conv_1"}, "conversation", "stateless"),
+    ({"previous_response_id": "resp_1"}, "previous_response_id", "RESPONSES_STATE=off"),  # the stateless path's
+    ({"conversation": "conv_1"}, "conversation", "keeps no conversations"),
     ({"prompt": {"id": "pmpt_1"}}, "prompt", "stored prompts"),
-    ({"background": True}, "background", "stateless"),
+    ({"background": True}, "background", "RESPONSES_STATE=off"),
     ({"input": None}, "input", "Missing required parameter"),
     ({"input": []}, "input", "non-empty array"),
     ({"input": 7}, "input", "non-empty array"),
