@@ -214,8 +214,13 @@ def _index(data: dict[str, Any]) -> int:
 
 
 def _stream_error(error: Any) -> GatewayError:
-    """An `error` event's error ({code: a URI or a number, message}) as the gateway's."""
+    """An `error` event's error as the gateway's: `code` is "a URI that identifies the error type"
+    (types/interactions/error.py) whose last segment names the canonical status (…/resource-exhausted),
+    or a number (the bare error bodies that cut streams)."""
     error = error if isinstance(error, dict) else {}
     code = error.get("code")
     status = code if isinstance(code, int) and 400 <= code < 600 else 502
-    return error_from_gemini(status, {"error": {**error, "code": status}})
+    named = error.get("status")
+    if not isinstance(named, str) and isinstance(code, str):
+        named = code.rstrip("/").rsplit("/", 1)[-1].replace("-", "_").upper()
+    return error_from_gemini(status, {"error": {**error, "code": status, **({"status": named} if named else {})}})

@@ -117,7 +117,7 @@ class StoredResponseExchange(Exchange):
     def result(self) -> Any:
         data = _interaction(self._responses[0])
         where = StoredId(data["id"], *(self._key or _NO_KEY), self.plan.background)
-        self.usage = usage_from_gemini(usage_metadata(data.get("usage")))
+        self.usage = _logged_usage(data)
         return response_from_interaction(data, self.plan.responses, self._stored(where), token=where.token(), created=self.created)
 
     def open_stream(self, codec: Codec = STDLIB) -> InteractionStream:
@@ -147,7 +147,7 @@ class _Access(Exchange):
 
     def _response(self, data: Mapping[str, Any]) -> dict[str, Any]:
         data = _interaction(data)
-        self.usage = usage_from_gemini(usage_metadata(data.get("usage")))
+        self.usage = _logged_usage(data)
         echo = echo_from_interaction(data, encrypted=self._encrypted)
         previous = data.get("previous_interaction_id")
         before = StoredId(previous, self.where.position, self.where.tag).response_id() if isinstance(previous, str) and previous else None
@@ -229,6 +229,11 @@ def _interaction(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
         raise UpstreamError("Gemini's interaction has no id.")
     return data
+
+
+def _logged_usage(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The usage the log line reports (chat-shaped), when the interaction has any yet."""
+    return usage_from_gemini(usage_metadata(data["usage"])) if isinstance(data.get("usage"), dict) else None
 
 
 def _whole_number(value: str, param: str) -> int:

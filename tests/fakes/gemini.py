@@ -28,6 +28,7 @@ RetryInfo "7s").  Errors use the ``{"error": {code, message, status}}`` envelope
   POST /v1beta/models/{m}:countTokens             {"totalTokens": N}
   POST /v1beta/models/{m}:embedContent            {"embedding": {"values": [...]}}
   POST /v1beta/models/{m}:batchEmbedContents      at most 100 requests
+  *    /v1beta/interactions[/{id}[/cancel]]        the Interactions API: tests/fakes/interactions.py
 Generation knows models starting with gemini-/gemma-/learnlm-; any name
 containing "does-not-exist" is unknown (404) for every method.
 
@@ -146,7 +147,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from tests.fakes import anthropic_agent, echo, strict
+from tests.fakes import anthropic_agent, echo, interactions, strict
 from tests.fakes import media as fake_media
 from tests.fakes.catalog import MODELS, served_model
 from tests.fakes.echo import num, parse_directives
@@ -230,6 +231,7 @@ ROUTES = [
     route("GET", _V + r"/models/?", "_list_models"),
     route("*", _V + r"/models/(?P<model>[^/:]+)", "_get_model"),
     route("POST", _V + r"/models/(?P<model>[^/:]+):(?P<action>[A-Za-z]+)", "_model_method"),
+    route("*", interactions.PATTERN, interactions.handle),  # the Interactions API (tests/fakes/interactions.py)
 ]
 # models/{m}:{action} -> handler (script entries are consumed before this dispatch).
 MODEL_METHODS = {
@@ -299,6 +301,7 @@ class FakeGemini:
             self.requests.clear()
             self.events.clear()
             self.file_store.clear()
+            self.interaction_store = interactions.Store()
             self.valid_keys, self.rate_limited = (set(k) for k in self._startup_keys)
             self.strict = self._startup_strict
 
