@@ -244,6 +244,25 @@ def responses_bad_input(target: Target, fake) -> None:
     assert response.json()["error"]["param"] == "previous_response_id" and fake.requests == []
 
 
+def responses_stored(target: Target, fake) -> None:
+    """A background response kept by Gemini's Interactions API: queued at once, polled, deleted (the long work
+    platforms with short time limits need, and the routes under /v1/responses/{id})."""
+    started = post(target, "/v1/responses", {"model": "gemini-3.8-flash", "input": "long work #fake:work=0.3", "background": True})
+    assert started.status_code == 200, started.text
+    response_id = started.json()["id"]
+    assert started.json()["status"] == "queued" and fake.requests[-1]["path"] == "/v1beta/interactions"
+    deadline, body = time.monotonic() + 10, {}
+    while time.monotonic() < deadline and body.get("status") != "completed":
+        polled = httpx.get(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30)
+        assert polled.status_code == 200, polled.text
+        body = polled.json()
+        time.sleep(0.05)
+    assert (body["id"], body["output_text"], body["background"]) == (response_id, "echo: long work", True)
+    deleted = httpx.delete(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30)
+    assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+    assert httpx.get(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30).status_code == 404
+
+
 # What a browser sends for a page (Chromium's Accept header for a navigation).
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PLATFORMS = {"aliyun-fc": "fc"}  # a target's name → the platform the page names, where they differ
@@ -317,4 +336,5 @@ def messages_stream(target: Target, fake) -> None:
 
 BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
               native_generate, native_upload, images, speech, transcription,
-              responses, responses_stream_tool_call, responses_bad_input, messages, messages_stream, landing_page]
+              responses, responses_stream_tool_call, responses_bad_input, responses_stored, messages, messages_stream,
+              landing_page]
