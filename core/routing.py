@@ -191,6 +191,8 @@ def landing_page(settings: Settings) -> str:
         "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
         "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
         "           /v1/audio/translations; GET /v1/models, /v1/codex/models (Codex CLI's model_catalog_url)\n"
+        "Stored:    /v1/responses with store: true, previous_response_id or background: true is kept by\n"
+        "           Gemini's Interactions API: GET|DELETE /v1/responses/{id}, POST /v1/responses/{id}/cancel\n"
         "Anthropic: POST /v1/messages, /v1/messages/count_tokens (Claude Code: ANTHROPIC_BASE_URL=<this URL>)\n"
         "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )
