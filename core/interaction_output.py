@@ -125,7 +125,7 @@ class StepReader:
         if kind in _SERVER_STEPS:
             return self.items.part(_server_part(step))
         if kind == "code_execution_call":
-            arguments = step.get("arguments") if isinstance(step.get("arguments"), dict) else {}
+            arguments = _dict(step.get("arguments"))
             return self.items.part({"executableCode": {"language": arguments.get("language") or "", "code": arguments.get("code") or ""}})
         if kind == "code_execution_result" and isinstance(step.get("result"), str):
             return self.items.part({"codeExecutionResult": {"output": step["result"]}})
@@ -176,6 +176,10 @@ class StepReader:
                           "end_index": current.start + chars + length, "url": annotation["url"], "title": title})
         self.items.cite(cited)
         return []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _offset(value: Any, default: int) -> int:

@@ -109,9 +109,9 @@ def created_of(data: Mapping[str, Any], default: int) -> int:
 
 def echo_from_interaction(data: Mapping[str, Any], *, encrypted: bool = False) -> Echo:
     """What a response repeats of its request, read back from the stored interaction."""
-    config = data.get("generation_config") if isinstance(data.get("generation_config"), dict) else {}
+    config = _dict(data.get("generation_config"))
     level, summaries = config.get("thinking_level"), config.get("thinking_summaries")
-    response_format = data.get("response_format") if isinstance(data.get("response_format"), dict) else {}
+    response_format = _dict(data.get("response_format"))
     text_format: dict[str, Any] = {"type": "text"}
     if response_format.get("mime_type") == "application/json":
         schema = response_format.get("schema")
@@ -186,6 +186,10 @@ def _tool_back(tool: dict[str, Any]) -> dict[str, Any] | None:
         return {"type": "function", "name": tool.get("name"), "description": tool.get("description"),
                 "parameters": tool.get("parameters"), "strict": None}
     return _TOOLS_BACK.get(tool.get("type") or "")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _model(data: Mapping[str, Any], default: str) -> str:

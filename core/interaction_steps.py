@@ -167,7 +167,8 @@ class _Steps:
             if index == 0:
                 step.update(id=inner.get("id") or "", arguments=inner.get("args") if isinstance(inner.get("args"), dict) else {})
             else:
-                response = inner.get("response") if isinstance(inner.get("response"), dict) else {}
+                given = inner.get("response")
+                response: dict[str, Any] = given if isinstance(given, dict) else {}
                 step.update(call_id=inner.get("id") or "", result=[_tool_result(kinds[1], response)])
             if isinstance(part.get("thoughtSignature"), str):
                 step["signature"] = part["thoughtSignature"]

@@ -92,7 +92,8 @@ class InteractionStream(GeminiStream):
         if self._finished:
             return b""
         kind = data.get("event_type")
-        interaction = data.get("interaction") if isinstance(data.get("interaction"), dict) else {}
+        found = data.get("interaction")
+        interaction: dict[str, Any] = found if isinstance(found, dict) else {}
         if kind in ("interaction.created", "interaction.completed"):
             self._learn(interaction)
         elif kind == "interaction.status_update" and isinstance(data.get("interaction_id"), str):
@@ -144,7 +145,7 @@ class InteractionStream(GeminiStream):
 
     def _learn(self, interaction: dict[str, Any]) -> None:
         if self._id is None and isinstance(interaction.get("id"), str) and interaction["id"]:
-            position, tag = self._where if isinstance(self._where, tuple) else (self._where.position, self._where.tag)
+            position, tag = (self._where.position, self._where.tag) if isinstance(self._where, StoredId) else self._where
             self._id = StoredId(interaction["id"], position, tag, self._background)
         if isinstance(interaction.get("status"), str):
             self._status = response_status(interaction)

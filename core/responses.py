@@ -89,13 +89,15 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
     return translate_responses_request(body, settings)
 
 
-def translate_responses_request(body: Mapping[str, Any], settings: Settings, *, start: int = 0) -> ResponsesPlan:
+def translate_responses_request(body: Mapping[str, Any], settings: Settings, *, start: int = 0,
+                                kept: bool = False) -> ResponsesPlan:
     """The translation both paths share (the stored one, core/stateful.py, reshapes its Gemini body);
-    `start`: where `body["input"]` begins in the client's input (for error parameters)."""
+    `start`: where `body["input"]` begins in the client's input (for error parameters); `kept`: it
+    continues a conversation Google keeps (`item_reference`s are skipped)."""
     tool_aliases: dict[str, str] = {}
     tools = get_list(body, "tools")
     chat_tools, table = tools_to_chat(tools or [], tool_aliases, loaded_tools(body))
-    messages, aliases = input_to_chat_messages(body, table, start=start)
+    messages, aliases = input_to_chat_messages(body, table, start=start, kept=kept)
     aliases = {**_PARAM_ALIASES, **aliases, **tool_aliases}
     chat: dict[str, Any] = {key: body[key] for key in _SHARED if key in body}
     chat["messages"] = messages

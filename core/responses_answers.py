@@ -31,7 +31,7 @@ def leading_answers(body: Mapping[str, Any], *, continued: bool) -> tuple[list[d
     steps: list[dict[str, Any]] = []
     count = 0
     for index, item in enumerate(given):
-        kind = OUTPUT_ITEMS.get(item.get("type")) if isinstance(item, dict) else None
+        kind = OUTPUT_ITEMS.get(str(item.get("type"))) if isinstance(item, dict) else None
         if kind is None:
             break
         param = f"input[{index}]"

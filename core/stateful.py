@@ -85,7 +85,7 @@ def stored_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> Sto
     chat_body["input"] = rest or " "  # the request's settings still need translating when it only answers calls
     if agent:
         chat_body.pop("model", None)  # the agent is no model: the translation checks the rest with the default one
-    plan = translate_responses_request(chat_body, settings, start=len(answers))
+    plan = translate_responses_request(chat_body, settings, start=len(answers), kept=previous is not None)
     steps = answers + (steps_from_contents(plan.chat.body.get("contents") or []) if rest else [])
     create = interaction_body(plan.chat.body, steps, model=plan.model, agent=agent,
                               summaries=plan.echo["reasoning"]["summary"] is not None)
@@ -132,18 +132,19 @@ class StoredResponseExchange(Exchange):
 
 def stored_access(route: Route, stamp: Stamp) -> Exchange:
     """The exchange for a route about a stored response (retrieve, cancel, delete, input items)."""
-    return _ACCESS[route.name](stored_id(route.response_id or ""), dict(route.query), stamp)
+    return _ACCESS[route.name](stored_id(route.response_id or ""), route.query, stamp)
 
 
 class _Access(Exchange):
     """A call about one stored response: to the key that holds it only. Its `model` is None, so a 404
     says the response is gone, not that a model is unknown."""
 
-    def __init__(self, where: StoredId, query: dict[str, str], stamp: Stamp) -> None:
-        self.where, self.query = where, query
+    def __init__(self, where: StoredId, pairs: tuple[tuple[str, str], ...], stamp: Stamp) -> None:
+        self.where, self.query = where, dict(pairs)
         self.key_position, self.key_tag = where.position, where.tag
         self.created = stamp.created
-        self._encrypted = ENCRYPTED_REASONING in query.get("include[]", query.get("include", ""))
+        # `include` may repeat (`include[]=a&include[]=b`, or without the brackets)
+        self._encrypted = any(key in ("include", "include[]") and value == ENCRYPTED_REASONING for key, value in pairs)
 
     def _response(self, data: Mapping[str, Any]) -> dict[str, Any]:
         data = _interaction(data)
@@ -158,8 +159,9 @@ class _Access(Exchange):
 class _Retrieve(_Access):
     """`GET /v1/responses/{id}`: the response now, or (`stream=true`) its events from the start or after `starting_after`."""
 
-    def __init__(self, where: StoredId, query: dict[str, str], stamp: Stamp) -> None:
-        super().__init__(where, query, stamp)
+    def __init__(self, where: StoredId, pairs: tuple[tuple[str, str], ...], stamp: Stamp) -> None:
+        super().__init__(where, pairs, stamp)
+        query = self.query
         self.stream = query.get("stream", "").lower() == "true"
         self._after = _whole_number(query["starting_after"], "starting_after") if "starting_after" in query else None
 
@@ -197,8 +199,9 @@ class _Delete(_Access):
 class _InputItems(_Access):
     """`GET /v1/responses/{id}/input_items` (`order` desc by default, `after`, `limit` 1-100)."""
 
-    def __init__(self, where: StoredId, query: dict[str, str], stamp: Stamp) -> None:
-        super().__init__(where, query, stamp)
+    def __init__(self, where: StoredId, pairs: tuple[tuple[str, str], ...], stamp: Stamp) -> None:
+        super().__init__(where, pairs, stamp)
+        query = self.query
         self._order = query.get("order", "desc")
         if self._order not in ("asc", "desc"):
             raise InvalidRequestError(f"'order' must be asc or desc; got {self._order[:20]!r}.", param="order", code="invalid_value")

@@ -278,3 +278,20 @@ def test_a_streamed_continuation_through_the_call():
     events = [json.loads(line[6:]) for line in out.split(b"\n") if line.startswith(b"data: ")]
     assert events[-1]["type"] == "response.completed" and events[-1]["response"]["previous_response_id"] == PREVIOUS
     assert parse_response_id(events[-1]["response"]["id"]) == StoredId("v1_ChdrX3RleHQ", 1, key_tag(KEY2))
+
+
+def test_a_continuation_skips_references_to_what_google_keeps():
+    body = stored(previous_response_id=PREVIOUS, input=[
+        {"type": "item_reference", "id": "fc_abc_1"}, {"type": "item_reference", "id": "msg_other"},
+        {"role": "user", "content": "next"}]).body
+    assert body["input"] == [{"type": "user_input", "content": [{"type": "text", "text": "next"}]}]
+    with pytest.raises(InvalidRequestError):  # without a previous response nothing holds them
+        stored(store=True, input=[{"type": "item_reference", "id": "fc_abc_1"}, {"role": "user", "content": "next"}])
+
+
+def test_reading_an_interaction_never_changes_it():
+    data = fixture("research_completed.json")
+    frozen = copy.deepcopy(data)
+    response_from_interaction(data, echo_from_interaction(data), Stored("resp_gi1_x"), token="t", created=0)
+    input_items(data, "t")
+    assert data == frozen
