@@ -182,13 +182,18 @@ def wants_state(body: Any, settings: Settings) -> bool:
     """
     if settings.responses_state == "off" or not isinstance(body, dict):
         return False
+    store = body.get("store")
+    if body.get("previous_response_id") is not None or body.get("background") is True or store is True:
+        return True
+    if store is None and settings.responses_state == "openai":
+        return True
+    model = body.get("model") if isinstance(body.get("model"), str) else None
+    model = settings.model_aliases.get(model, model) if model else None
+    if model is None or "deep-research" not in model:
+        return False  # the stateless path imports nothing of the stored one
     from .interaction_request import agent_for
 
-    model = body.get("model") if isinstance(body.get("model"), str) else None
-    store = body.get("store")
-    return (body.get("previous_response_id") is not None or body.get("background") is True or store is True
-            or (store is None and settings.responses_state == "openai")
-            or agent_for(settings.model_aliases.get(model, model) if model else None) is not None)
+    return agent_for(model) is not None
 
 
 def _refuse_state(body: Mapping[str, Any], settings: Settings) -> None:

@@ -496,3 +496,32 @@ def test_an_exchange_can_pin_its_key_and_learns_which_key_answered(monkeypatch):
     monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 7)
     answer, _ = run(new_call(headers=keys), Upstream(), CHAT)
     assert answer.status == 404 and "no longer in this gateway's key pool" in envelope(answer)["message"]
+
+
+def test_a_pinned_key_is_found_by_its_fingerprint_wherever_the_pool_put_it(monkeypatch):
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 0)
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_tag", key_tag(KEY3))
+    upstream = Upstream(("answer", 200, text_answer()))
+    call = new_call(headers={"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"})
+    answer, _ = run(call, upstream, CHAT)
+    assert answer.status == 200 and [s["headers"]["x-goog-api-key"] for s in upstream.sent] == [KEY3]
+    assert call.log["keys"] == ["the key that holds this response moved from position 1 to 3"]
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_tag", key_tag("AIzaSyAKeyThatIsNotInThePool0000000000"))
+    upstream = Upstream()
+    answer, _ = run(new_call(headers={"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"}), upstream, CHAT)
+    assert answer.status == 404 and upstream.sent == []  # never a call with another project's key
+
+
+def test_a_pinned_exchange_s_404_is_about_its_state_and_a_delete_may_answer_no_body(monkeypatch):
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 0)
+    gone = error_body(404, "NOT_FOUND", "Interaction v1_x was not found.")
+    answer, _ = run(new_call(), Upstream(("answer", 404, gone)), CHAT)
+    assert answer.status == 404 and envelope(answer)["message"] == "Interaction v1_x was not found."
+    assert envelope(answer)["code"] != "model_not_found"
+    from core.response_ids import stored_response_id
+
+    target = f"/v1/responses/{stored_response_id('v1_x', 0, key_tag(KEY1))}"
+    answer, _ = run(new_call(method="DELETE", target=target), Upstream(("answer", 200, b"")))
+    assert answer.status == 200 and json.loads(answer.body)["deleted"] is True
+    answer, _ = run(new_call(method="GET", target=target), Upstream(("answer", 200, b"")))
+    assert answer.status == 502  # any other empty answer is still not JSON
