@@ -87,6 +87,9 @@ def stored_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> Sto
         chat_body.pop("model", None)  # the agent is no model: the translation checks the rest with the default one
     plan = translate_responses_request(chat_body, settings, start=len(answers), kept=previous is not None)
     steps = answers + (steps_from_contents(plan.chat.body.get("contents") or []) if rest else [])
+    if not steps:
+        raise InvalidRequestError("'input' must be a string or a non-empty array of input items.", param="input",
+                                  code="invalid_value")
     create = interaction_body(plan.chat.body, steps, model=plan.model, agent=agent,
                               summaries=plan.echo["reasoning"]["summary"] is not None)
     if previous is not None:
