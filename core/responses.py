@@ -85,7 +85,7 @@ class ResponsesPlan(NamedTuple):
 def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ResponsesPlan:
     """Translate an OpenAI `/responses` request body into a Gemini request (through chat's translation)."""
     body = require_dict(body, "body")
-    _refuse_state(body, settings)
+    _refuse_state(body)
     return translate_responses_request(body, settings)
 
 
@@ -196,7 +196,7 @@ def wants_state(body: Any, settings: Settings) -> bool:
     return agent_for(model) is not None
 
 
-def _refuse_state(body: Mapping[str, Any], settings: Settings) -> None:
+def _refuse_state(body: Mapping[str, Any]) -> None:
     for param, message in _STATEFUL.items():
         if body.get(param) is not None:
             raise InvalidRequestError(message, param=param, code="unsupported_parameter")
