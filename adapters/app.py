@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
@@ -207,25 +207,18 @@ class _Request:
         """One upstream request through the key pool: each try as the call says, each outcome told."""
         call, outgoing = self.call, action.requests[index]
         while (attempt := call.attempt(index, time.time())) is not None:
-            try:
-                response = await client.request(outgoing.method, outgoing.target, dict(attempt.headers), attempt.body)
-            except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                call.unreachable(index, *failure, time.time())
+            response, failure = await _transported(client.request(outgoing.method, outgoing.target, dict(attempt.headers),
+                                                                  attempt.body))
+            if failure is not None:
+                call.unreachable(index, *failure, time.time())  # no status came: another key may be tried
                 continue
             if outgoing.stream and response.status == 200:
                 self.responses[index] = response
                 call.streaming(index, list(response.headers.items()), time.time())
                 continue
-            try:
-                body = await response.read()
-            except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                call.cut(index, *failure, time.time())
+            body, failure = await _transported(response.read())
+            if failure is not None:
+                call.cut(index, *failure, time.time())  # the status came, the body did not: never another key
                 continue
             call.answered(index, response.status, list(response.headers.items()), body, time.time())
 
@@ -382,6 +375,17 @@ class _Watcher:
         self._timer.cancel()
         if self._watch is not None:
             self._watch.cancel()
+
+
+async def _transported(work: Awaitable[Any]) -> tuple[Any, tuple[str, str] | None]:
+    """(result, None), or (None, (kind, cause)) when the HTTP client failed; anything else is a bug and raises."""
+    try:
+        return await work, None
+    except Exception as exc:
+        failure = transport_failure(exc)
+        if failure is None:
+            raise
+        return None, failure
 
 
 def _uncancel() -> None:
