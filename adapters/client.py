@@ -118,8 +118,6 @@ class _Connection(asyncio.Protocol):
         self._reset(False)
 
     def _reset(self, head_only: bool) -> None:
-        if getattr(self, "_paused", False) and self.transport is not None:
-            self.transport.resume_reading()  # a big body read whole while the socket was paused
         self.head_only = head_only
         self.status = 0  # of the final answer: 1xx answers are skipped
         self.headers: dict[str, str] = {}
@@ -591,6 +589,9 @@ class HTTPClient:
         connection.active = False
         if connection.reusable:
             connection.used = True
+            if connection._paused:  # a big body read whole: listen again, for the server's close too
+                connection._paused = False
+                connection.transport.resume_reading()  # type: ignore[union-attr]
             if self._hand_over(connection):
                 return
             if len(self._idle) < _IDLE_LIMIT:

@@ -464,3 +464,19 @@ def test_a_status_and_a_reset_handled_in_one_loop_iteration_still_return_the_sta
             await response.read()
 
     run(main())
+
+
+def test_a_connection_parked_after_a_big_body_read_whole_reads_again():
+    body = b"x" * ((1 << 20) + 1)  # its last byte takes the buffer over the bound that pauses reading
+    handler, seen = per_request(answer(body), answer(b"for B"))
+
+    async def main():
+        _, port = await serve(handler)
+        http = client(port)
+        response = await http.request("GET", "/", {})
+        await asyncio.sleep(0.2)  # all of it buffered, reading paused, before read() takes it whole
+        assert len(await response.read()) == len(body)
+        return await ask(http, b"B")
+
+    assert run(main()) == (200, b"for B")
+    assert [number for number, _ in seen] == [1, 1]
