@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import re
 import ssl
 from collections import deque
 from typing import AsyncIterator, Mapping
@@ -47,7 +46,7 @@ _HIGH_WATER = 1 << 20  # buffered body bytes above which the socket stops being 
 _HEAD_LIMIT = 64 * 1024
 _FIELD_LIMIT = 100  # fields in one header or trailer section
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 §5.6.2
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")  # RFC 9110 §5.6.2
 _FRAMING = frozenset({"host", "content-length", "transfer-encoding"})  # the client writes these itself
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
@@ -478,14 +477,14 @@ class HTTPClient:
     def _message(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> bytes:
         """The request's bytes, refusing anything that would let a value end a line (RFC 9112 §3, §5)."""
         path = self.prefix + target
-        if method not in _METHODS and not _TOKEN.fullmatch(method):
+        if method not in _METHODS and not _is_token(method):
             raise LocalProtocolError(f"not an HTTP method: {method[:20]!r}")
         if not _visible(path):
             raise LocalProtocolError("the request target has characters a request line cannot carry (controls, spaces, "
                                      "non-ASCII)")
         for name in headers:
             if name not in _CHECKED:
-                if not _TOKEN.fullmatch(name) or name.lower() in _FRAMING:
+                if not _is_token(name) or name.lower() in _FRAMING:
                     raise LocalProtocolError(f"not a header name the client may write: {name[:40]!r}")
                 if len(_CHECKED) < 1024:
                     _CHECKED.add(name)
@@ -673,8 +672,9 @@ class _Tunnel(asyncio.Protocol):
                 if len(self._buffer) > _HEAD_LIMIT:
                     self.established.set_exception(ConnectError("the proxy's answer to CONNECT is too large"))
                 return
-            found = _STATUS_LINE.match(self._buffer)
-            status, self._buffer = (int(found.group(1)) if found else 0), self._buffer[end + 4:]
+            line = self._buffer[:12]
+            status = int(line[9:]) if line[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and line[9:].isdigit() else 0
+            self._buffer = self._buffer[end + 4:]
             if 100 <= status < 200:
                 continue  # informational: the real answer follows
             self.extra = bool(self._buffer) and 200 <= status < 300
@@ -684,9 +684,6 @@ class _Tunnel(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.established.done():
             self.established.set_result(0)
-
-
-_STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])[ \r]")
 
 
 def _parser(connection: _Connection) -> httptools.HttpResponseParser:
@@ -699,6 +696,11 @@ def _parser(connection: _Connection) -> httptools.HttpResponseParser:
 
 
 _LENIENCIES = hasattr(httptools.HttpResponseParser, "set_dangerous_leniencies")
+
+
+def _is_token(text: str) -> bool:
+    """A method or a header name: one or more tchar (RFC 9110 §5.6.2). Only names not seen before get here."""
+    return bool(text) and all(char in _TCHAR for char in text)
 
 
 def _visible(text: str) -> bool:
