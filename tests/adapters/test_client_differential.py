@@ -28,6 +28,7 @@ from tests.adapters.client_scripts import (
 from tests.adapters.client_servers import OK, run
 
 A, B, C = Ask(b"A"), Ask(b"B"), Ask(b"C")
+LATER_B = Ask(b"B", pause=0.3)  # once the server's close or stray bytes have surely arrived, even on a busy machine
 
 
 class Scenario(NamedTuple):
@@ -96,11 +97,11 @@ SCENARIOS = [
     Scenario("reset in a chunked body", [[CHUNKED, b"5\r\nfor A\r\n", 0.02, RESET]], [A], ("200, then protocol", "A@1")),
     Scenario("closed between chunks", [[CHUNKED, b"5\r\nfor A\r\n", 0.02, CLOSE]], [A], ("200, then protocol", "A@1")),
     Scenario("reset in a close-delimited body", [[b"HTTP/1.1 200 OK\r\n\r\nfor", 0.02, RESET]], [A], ("200, then protocol", "A@1")),
-    Scenario("reset after a complete answer", [[for_(b"A"), 0.02, RESET], [for_(b"B")]], [A, Ask(b"B", pause=0.05)],
+    Scenario("reset after a complete answer", [[for_(b"A"), 0.02, RESET], [for_(b"B")]], [A, LATER_B],
              ("200 for A; 200 for B", "A@1 B@2")),
 
     # --- stale keep-alive ----------------------------------------------------------------------
-    Scenario("parked connection closed by the server", [[for_(b"A"), 0.01, CLOSE], [for_(b"B")]], [A, Ask(b"B", pause=0.05)],
+    Scenario("parked connection closed by the server", [[for_(b"A"), 0.01, CLOSE], [for_(b"B")]], [A, LATER_B],
              ("200 for A; 200 for B", "A@1 B@2")),
     Scenario("parked connection dies under the next request", [[for_(b"A")], [CLOSE], [for_(b"B")]], [A, B],
              ("200 for A; 200 for B", "A@1 B@1 B@2"),
@@ -138,7 +139,7 @@ SCENARIOS = [
              why="httpx hands B the answer nobody asked for (h11 keeps the extra bytes for the next cycle); we close a "
                  "connection whose answer did not end exactly at a message boundary"),
     Scenario("bytes on a parked connection", [[for_(b"A"), 0.01, b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n"],
-                                              [for_(b"B")]], [A, Ask(b"B", pause=0.05)], ("200 for A; 200 for B", "A@1 B@2")),
+                                              [for_(b"B")]], [A, LATER_B], ("200 for A; 200 for B", "A@1 B@2")),
     Scenario("invalid status code", [[b"HTTP/1.1 20 OK\r\ncontent-length: 0\r\n\r\n"]], [A], ("no status: protocol", "A@1")),
     Scenario("not HTTP", [[b"SSH-2.0-OpenSSH_9.6\r\n\r\n", HOLD]], [A], ("no status: protocol", "A@1")),
     Scenario("space before a colon", [[b"HTTP/1.1 200 OK\r\nx : 1\r\ncontent-length: 0\r\n\r\n"]], [A],
@@ -161,10 +162,11 @@ SCENARIOS = [
     Scenario("endless trailers", [[CHUNKED, b"5\r\nfor A\r\n0\r\nx: " + b"t" * 400_000, HOLD]], [A], ("200, then protocol", "A@1")),
 
     # --- slow drips ----------------------------------------------------------------------------
-    Scenario("a slow header section", [drip(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", 0.01) + [b"for A"]],
+    Scenario("a slow header section", [drip(b"HTTP/1.1 200 OK\r\nx-drip: 0123456789abcdef0123\r\ncontent-length: 5\r\n\r\n", 0.01)
+                                       + [b"for A"]],
              [A], ("no status: read timeout", "A@1"), httpx=("200 for A", "A@1"),
              why="read_timeout bounds the whole header section for us, each read for httpx: a drip cannot hold us",
-             timeout=0.2),
+             timeout=0.4),
     Scenario("a slow body", [[CHUNKED] + [step for _ in range(8) for step in (b"1\r\nA\r\n", 0.07)] + [b"0\r\n\r\n"]], [A],
              ("200 AAAAAAAA", "A@1"), timeout=0.5),  # longer than the timeout in all, never between two chunks
     Scenario("a body that stalls", [[b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nfor", HOLD]], [A],

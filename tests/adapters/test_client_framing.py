@@ -121,7 +121,11 @@ def test_bytes_on_an_idle_connection_close_it():
         _, port = await serve(handler)
         http = client(port)
         first = await ask(http, b"A")
-        await asyncio.sleep(0.1)  # the 408 arrives while the connection is parked
+        parked = http._idle[0]
+        for _ in range(200):  # the 408 arrives while the connection is parked, and closes it
+            if parked.closed:
+                break
+            await asyncio.sleep(0.01)
         return [first, await ask(http, b"B")]
 
     assert run(main()) == [(200, b"for A"), (200, b"for B")]
@@ -474,7 +478,11 @@ def test_a_connection_parked_after_a_big_body_read_whole_reads_again():
         _, port = await serve(handler)
         http = client(port)
         response = await http.request("GET", "/", {})
-        await asyncio.sleep(0.2)  # all of it buffered, reading paused, before read() takes it whole
+        for _ in range(500):  # all of it buffered, reading paused, before read() takes it whole
+            if response._connection.complete:
+                break
+            await asyncio.sleep(0.01)
+        assert response._connection._paused
         assert len(await response.read()) == len(body)
         return await ask(http, b"B")
 

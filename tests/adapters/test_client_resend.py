@@ -177,7 +177,11 @@ def test_connections_are_bounded_and_requests_beyond_the_bound_queue():
         _, port = await serve(gate)
         http = client(port, max_connections=3)
         calls = [asyncio.ensure_future(http.request("POST", "/", {}, b"{}")) for _ in range(10)]
-        await asyncio.sleep(0.1)
+        for _ in range(200):
+            if gate.open == 3:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # time for more to open, if the bound did not hold
         assert gate.open == 3 and not any(call.done() for call in calls)
         gate.release.set()
         assert [await (await call).read() for call in calls] == [b"{}"] * 10
