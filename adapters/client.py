@@ -156,7 +156,10 @@ class _Connection(asyncio.Protocol):
         if self._head is not None:
             self._head.append(data)
             if self._replay == 1:  # a replay waits for the end of the header section
-                if not self._try_replay():
+                if self._held > _HEAD_LIMIT:
+                    self._fail(HeaderTooLarge(f"the server's header section exceeded {_HEAD_LIMIT // 1024} KiB"))
+                    self.close()
+                elif b"\r\n\r\n" in b"".join(self._head[-4:]) and not self._try_replay():  # chunks are never empty
                     self._fail(ProtocolError("invalid HTTP response: conflicting Content-Length values"))
                     self.close()
                 return
@@ -186,10 +189,7 @@ class _Connection(asyncio.Protocol):
         raw = b"".join(self._head)
         start, end = _final_head(raw)
         if end < 0:
-            self._replay = 1  # the rest of the section is still to come
-            if self._held > _HEAD_LIMIT:
-                self._fail(HeaderTooLarge(f"the server's header section exceeded {_HEAD_LIMIT // 1024} KiB"))
-                self.close()
+            self._replay = 1  # the rest of the section is still to come: joined again once it has
             return True
         merged = _merge_lengths(raw[start:end])
         if merged is None:
@@ -659,7 +659,7 @@ class _Tunnel(asyncio.Protocol):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.established: asyncio.Future = loop.create_future()
         self.extra = False  # bytes after the answer: nothing may come before the TLS handshake
-        self._buffer = b""
+        self._buffer = bytearray()
 
     def data_received(self, data: bytes) -> None:
         if self.established.done():
@@ -672,9 +672,9 @@ class _Tunnel(asyncio.Protocol):
                 if len(self._buffer) > _HEAD_LIMIT:
                     self.established.set_exception(ConnectError("the proxy's answer to CONNECT is too large"))
                 return
-            line = self._buffer[:12]
+            line = bytes(self._buffer[:12])
             status = int(line[9:]) if line[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and line[9:].isdigit() else 0
-            self._buffer = self._buffer[end + 4:]
+            del self._buffer[:end + 4]
             if 100 <= status < 200:
                 continue  # informational: the real answer follows
             self.extra = bool(self._buffer) and 200 <= status < 300

@@ -488,3 +488,20 @@ def test_a_connection_parked_after_a_big_body_read_whole_reads_again():
 
     assert run(main()) == (200, b"for B")
     assert [number for number, _ in seen] == [1, 1]
+
+
+def test_repeated_content_lengths_then_a_drip_join_the_section_once_per_line_end_not_per_byte(monkeypatch):
+    import adapters.client as module
+
+    joins = []
+    final_head = module._final_head
+    monkeypatch.setattr(module, "_final_head", lambda raw: joins.append(len(raw)) or final_head(raw))
+    head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n|" + b"|".join(b"x-drip: 1\r\n"[i:i + 1] for i in range(11)) + b"|\r\n|{}"
+    handler, _ = per_request(head, pause=0.002)
+
+    async def main():
+        _, port = await serve(handler)
+        return await ask(client(port), b"A")
+
+    assert run(main()) == (200, b"{}")
+    assert len(joins) <= 3  # the first try, the section's end; not once per byte of the drip
