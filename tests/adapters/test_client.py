@@ -18,8 +18,8 @@ from adapters.client import (
     ProtocolError,
     ProxyConfigError,
     ReadTimeout,
-    _proxy_for,
 )
+from adapters.reach import proxy_for
 from tests.adapters.client_servers import (
     OK,
     answer_once,
@@ -329,23 +329,23 @@ def test_plain_http_through_a_proxy_sends_the_absolute_url():
 
 def test_which_proxy_applies():
     google = "generativelanguage.googleapis.com"
-    assert _proxy_for("https", google, 443, {}) is None
-    assert _proxy_for("https", google, 443, {"HTTPS_PROXY": "http://127.0.0.1:7890"}) == ("127.0.0.1", 7890, "")
-    assert _proxy_for("https", google, 443, {"ALL_PROXY": "http://proxy"}) == ("proxy", 80, "")
-    assert _proxy_for("https", google, 443, {"HTTP_PROXY": "http://proxy:1"}) is None  # only for http://
+    assert proxy_for("https", google, 443, {}) is None
+    assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://127.0.0.1:7890"}) == ("127.0.0.1", 7890, "")
+    assert proxy_for("https", google, 443, {"ALL_PROXY": "http://proxy"}) == ("proxy", 80, "")
+    assert proxy_for("https", google, 443, {"HTTP_PROXY": "http://proxy:1"}) is None  # only for http://
     # Clash-style shells set both; the scheme's own variable wins over a SOCKS ALL_PROXY.
-    assert _proxy_for("https", google, 443, {"https_proxy": "http://127.0.0.1:7890", "all_proxy": "socks5://127.0.0.1:7890"})
+    assert proxy_for("https", google, 443, {"https_proxy": "http://127.0.0.1:7890", "all_proxy": "socks5://127.0.0.1:7890"})
     for no_proxy in ("googleapis.com", ".googleapis.com", "example.com, generativelanguage.googleapis.com", "*"):
-        assert _proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": no_proxy}) is None
-    assert _proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "notgoogleapis.com"})
+        assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": no_proxy}) is None
+    assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "notgoogleapis.com"})
     with pytest.raises(ProxyConfigError, match=r"must be an http:// proxy .*got socks5://") as raised:
-        _proxy_for("https", google, 443, {"ALL_PROXY": "socks5://127.0.0.1:1080"})
+        proxy_for("https", google, 443, {"ALL_PROXY": "socks5://127.0.0.1:1080"})
     assert raised.value.variable == "ALL_PROXY"
 
 
 def test_the_ca_bundle_is_certifis_when_installed():
     import certifi
 
-    from adapters.client import _certifi_bundle
+    from adapters.reach import _certifi_bundle
 
     assert _certifi_bundle() == certifi.where()

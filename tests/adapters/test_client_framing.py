@@ -449,15 +449,15 @@ def test_a_failure_before_the_status_comes_from_request_and_one_after_it_from_th
 def test_a_status_and_a_reset_handled_in_one_loop_iteration_still_return_the_status(monkeypatch):
     # The event loop can deliver the answer's first bytes and the connection's end before the task
     # waiting in request() runs again; request() must still return, and the body raise.
-    import adapters.client as module
+    import adapters.connection as module
 
-    received = module._Connection.data_received
+    received = module.Connection.data_received
 
     def then_reset(self, data):
         received(self, data)
         self.connection_lost(ConnectionResetError())
 
-    monkeypatch.setattr(module._Connection, "data_received", then_reset)
+    monkeypatch.setattr(module.Connection, "data_received", then_reset)
     handler, _ = per_request(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nfor")
 
     async def main():
@@ -491,7 +491,7 @@ def test_a_connection_parked_after_a_big_body_read_whole_reads_again():
 
 
 def test_repeated_content_lengths_then_a_drip_join_the_section_once_per_line_end_not_per_byte(monkeypatch):
-    import adapters.client as module
+    import adapters.connection as module
 
     joins = []
     final_head = module._final_head

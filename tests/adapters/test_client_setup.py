@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import trustme
 
-from adapters.client import CAConfigError, HTTPClient, _proxy_for
+from adapters.client import CAConfigError, HTTPClient, proxy_for
 from tests.adapters.client_servers import OK, client, keep, read_request, run, serve
 
 
@@ -46,7 +46,7 @@ def test_plain_http_through_a_proxy_with_credentials_sends_them_on_every_request
 ])
 def test_no_proxy_entries_with_a_port_match_only_that_port(no_proxy, bypassed):
     env = {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": no_proxy}
-    assert (_proxy_for("http", "gemini.internal", 8000, env) is None) is bypassed
+    assert (proxy_for("http", "gemini.internal", 8000, env) is None) is bypassed
 
 
 @pytest.mark.parametrize("host, no_proxy, bypassed", [
@@ -59,7 +59,7 @@ def test_no_proxy_entries_with_a_port_match_only_that_port(no_proxy, bypassed):
 ])
 def test_no_proxy_addresses_and_networks(host, no_proxy, bypassed):
     env = {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": no_proxy}
-    assert (_proxy_for("http", host, 8000, env) is None) is bypassed
+    assert (proxy_for("http", host, 8000, env) is None) is bypassed
 
 
 @pytest.fixture(scope="module")
