@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
 from core.errors import ConfigError, GatewayError
 from core.instance import Instance
 
-from .asgi import Receive, Scope, Send
 from .jsonfast import CODEC
 from .logs import configure, log_request
 from .platforms import platform_from_env
-from .upstream import Upstream, UpstreamClient, UpstreamResponse, transport_failure
+from .upstream import Upstream, transport_failure
+
+if TYPE_CHECKING:  # types only: a Protocol or a generic alias costs import time on every cold start
+    from .asgi import Receive, Scope, Send
+    from .upstream import UpstreamClient, UpstreamResponse
 
 __all__ = ["Gateway", "app"]
 

@@ -30,12 +30,11 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, unquote
 
 from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
 from .auth import presented_credential, upstream_keys
-from .candidates import empty_answer
 from .config import Settings
 from .errors import (
     ConfigError,
@@ -74,11 +73,13 @@ class CallStateError(RuntimeError):
     """A shell called a step of the call out of order (a bug in the shell, not the client's fault)."""
 
 
-class Attempt(NamedTuple):
+class Attempt:
     """One try of an upstream request: its headers (the key among them) and body."""
 
-    headers: list[tuple[str, str]]
-    body: bytes | None
+    __slots__ = ("headers", "body")
+
+    def __init__(self, headers: list[tuple[str, str]], body: bytes | None) -> None:
+        self.headers, self.body = headers, body
 
 
 class Call:
@@ -469,7 +470,7 @@ class Call:
         self._report(rotation, None, now)
         self._keyed(rotation)
         if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
-                and isinstance(data, dict) and empty_answer(data)):
+                and isinstance(data, dict) and _empty(data)):
             rotation.emptied = True
             self._note("retried", "empty answer")
             rotation.retry_elsewhere()
@@ -685,6 +686,12 @@ class Call:
 
     def _note(self, field: str, note: str) -> None:
         self.log.setdefault(field, []).append(note)
+
+
+def _empty(data: dict[str, Any]) -> bool:
+    from .candidates import empty_answer  # with the answer's translation, not at import
+
+    return empty_answer(data)
 
 
 def _generates(request: UpstreamRequest) -> bool:

@@ -1,14 +1,13 @@
 """Which exchange serves which route: one small function per endpoint, in a table.
 
-Chat is imported with this module; the other endpoints' modules are imported by the first request
-that needs them (`from . import ...` inside), which keeps them out of every cold start.
+Each endpoint's translation is imported by the first request that needs it (`from . import ...`
+inside), which keeps all of them out of the import every cold start pays for.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .chat import chat_request_to_gemini
 from .config import Settings
 from .errors import NotFoundError
 from .exchange import (
@@ -37,6 +36,8 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
 
 
 def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .chat import chat_request_to_gemini
+
     return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
 
 

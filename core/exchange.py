@@ -14,13 +14,14 @@ drives it, maps them with `errors.error_from_gemini(status, body, model=exchange
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .chat_response import chat_response_from_gemini
 from .errors import UpstreamError
 from .jsontext import STDLIB, Codec
-from .stream import ChatStream, GeminiStream
 from .upstream import UpstreamRequest
+
+if TYPE_CHECKING:
+    from .stream import GeminiStream
 
 __all__ = [
     "ChatExchange",
@@ -104,9 +105,13 @@ class ChatExchange(_GenerateExchange):
         return self.plan.upstream()
 
     def result(self) -> Any:
+        from .chat_response import chat_response_from_gemini
+
         return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
 
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
+        from .stream import ChatStream
+
         return ChatStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 

@@ -28,7 +28,6 @@ from .errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
-from .pacific import next_pacific_midnight, utc_clock
 
 __all__ = ["RETRY_WINDOW", "KeyPool", "should_retry"]
 
@@ -106,8 +105,10 @@ class KeyPool:
             return None
         quota = error.quota
         if quota is not None and quota.per_day:
+            from .pacific import next_pacific_midnight  # only a daily quota needs the Pacific clock
+
             until = max(next_pacific_midnight(now), now + (error.retry_after or 0.0))
-            rest = f"rests until {utc_clock(until)}"
+            rest = f"rests until {_utc_clock(until)}"
         else:
             delay = error.retry_after if error.retry_after is not None else RATE_LIMIT_REST
             until = now + max(delay, MIN_RATE_LIMIT_REST)
@@ -140,7 +141,7 @@ class KeyPool:
         quota_id = f" ({pair[1]})" if pair else ""
         return RateLimitError(
             f"Every Gemini API key of this gateway has hit its quota{f' for {model}' if model else ''}{quota_id}; "
-            f"the first is back at {utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
+            f"the first is back at {_utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
             retry_after=max(earliest - now, 1.0),
         )
 
@@ -210,3 +211,9 @@ def _keys_phrase(keys: Sequence[str]) -> str:
 def should_retry(error: GatewayError, elapsed: float) -> bool:
     """Whether a failed attempt may be tried again with the next key."""
     return isinstance(error, _RETRYABLE) and elapsed < RETRY_WINDOW
+
+
+def _utc_clock(moment: float) -> str:
+    from .pacific import utc_clock
+
+    return utc_clock(moment)
