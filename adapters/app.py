@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
@@ -154,10 +154,18 @@ class _Request:
     # --- body ---------------------------------------------------------------------------------------
 
     async def _read(self, action: ReadBody) -> Any:
+        # A timer that cancels this task, rather than asyncio.wait_for: that makes a task per request.
+        task, expired = asyncio.current_task(), []
+        timer = asyncio.get_running_loop().call_later(action.timeout, lambda: (expired.append(True), task and task.cancel()))
         try:
-            self.raw_body = await asyncio.wait_for(self._read_body(action.limit), action.timeout)
-        except asyncio.TimeoutError:
+            self.raw_body = await self._read_body(action.limit)
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            _uncancel()
             return self.call.body_timeout()
+        finally:
+            timer.cancel()
         return self.call.body(self.raw_body)
 
     async def _read_body(self, limit: int) -> bytes:
@@ -194,15 +202,16 @@ class _Request:
             return self.call.abort(error)
         if action.keepalive:
             self._tick_every(action.keepalive)
-        indices = iter(range(len(action.requests)))
-
-        async def worker() -> None:
-            for index in indices:  # the workers share one iterator: at most `parallel` requests in flight
-                await self._attempts(client, action, index)
-
         if action.parallel == 1:
-            await worker()
+            for index in range(len(action.requests)):
+                await self._attempts(client, action, index)
         else:
+            indices = iter(range(len(action.requests)))
+
+            async def worker() -> None:
+                for index in indices:  # the workers share one iterator: at most `parallel` requests in flight
+                    await self._attempts(client, action, index)
+
             await asyncio.gather(*(worker() for _ in range(action.parallel)))
         return self.call.next(time.time())
 
@@ -210,18 +219,19 @@ class _Request:
         """One upstream request through the key pool: each try as the call says, each outcome told."""
         call, outgoing = self.call, action.requests[index]
         while (attempt := call.attempt(index, time.time())) is not None:
-            response, failure = await _transported(client.request(outgoing.method, outgoing.target, dict(attempt.headers),
-                                                                  attempt.body))
-            if failure is not None:
-                call.unreachable(index, *failure, time.time())  # no status came: another key may be tried
+            try:
+                response = await client.request(outgoing.method, outgoing.target, attempt.headers, attempt.body)
+            except Exception as exc:
+                call.unreachable(index, *_failure(exc), time.time())  # no status came: another key may be tried
                 continue
             if outgoing.stream and response.status == 200:
                 self.responses[index] = response
                 call.streaming(index, list(response.headers.items()), time.time())
                 continue
-            body, failure = await _transported(response.read())
-            if failure is not None:
-                call.cut(index, *failure, time.time())  # the status came, the body did not: never another key
+            try:
+                body = await response.read()
+            except Exception as exc:
+                call.cut(index, *_failure(exc), time.time())  # the status came, the body did not: never another key
                 continue
             call.answered(index, response.status, list(response.headers.items()), body, time.time())
 
@@ -244,10 +254,7 @@ class _Request:
                     if call.closed:
                         break
             except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                return await self._stop_ticking(call.fail(*failure))
+                return await self._stop_ticking(call.fail(*_failure(exc)))
             return await self._stop_ticking(call.close())
         finally:
             await response.aclose()
@@ -380,15 +387,12 @@ class _Watcher:
             self._watch.cancel()
 
 
-async def _transported(work: Awaitable[Any]) -> tuple[Any, tuple[str, str] | None]:
-    """(result, None), or (None, (kind, cause)) when the HTTP client failed; anything else is a bug and raises."""
-    try:
-        return await work, None
-    except Exception as exc:
-        failure = transport_failure(exc)
-        if failure is None:
-            raise
-        return None, failure
+def _failure(exc: Exception) -> tuple[str, str]:
+    """(kind, cause) of the HTTP client's failure; anything else is a bug, raised again as it was."""
+    failure = transport_failure(exc)
+    if failure is None:
+        raise exc
+    return failure
 
 
 def _uncancel() -> None:

@@ -36,9 +36,17 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
 
 
 def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    return ChatExchange(_chat_request_to_gemini(body or {}, settings), stamp)
+
+
+def _chat_request_to_gemini(body: Any, settings: Settings) -> Any:
+    """core.chat's, imported by the first chat request; it then takes this name's place, so that later
+    requests (nearly all of them chat) pay for no import statement."""
+    global _chat_request_to_gemini
     from .chat import chat_request_to_gemini
 
-    return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+    _chat_request_to_gemini = chat_request_to_gemini
+    return chat_request_to_gemini(body, settings)
 
 
 def _responses(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:

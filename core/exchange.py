@@ -105,14 +105,10 @@ class ChatExchange(_GenerateExchange):
         return self.plan.upstream()
 
     def result(self) -> Any:
-        from .chat_response import chat_response_from_gemini
-
-        return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
+        return _chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
 
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
-        from .stream import ChatStream
-
-        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
+        return _chat_stream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 
 class CompletionExchange(_GenerateExchange):
@@ -218,3 +214,23 @@ class OneCallExchange(Exchange):
     def result(self) -> Any:
         answer, self.usage = self._convert(self._responses[0], self.plan)
         return answer
+
+
+# Chat's answer and stream translations, imported by their first use; each stub then takes its own name's
+# place, so that no later request pays for an import statement.
+
+
+def _chat_response_from_gemini(*args: Any, **kwargs: Any) -> Any:
+    global _chat_response_from_gemini
+    from .chat_response import chat_response_from_gemini
+
+    _chat_response_from_gemini = chat_response_from_gemini
+    return chat_response_from_gemini(*args, **kwargs)
+
+
+def _chat_stream(*args: Any, **kwargs: Any) -> Any:
+    global _chat_stream
+    from .stream import ChatStream
+
+    _chat_stream = ChatStream
+    return ChatStream(*args, **kwargs)

@@ -74,6 +74,8 @@ class KeyPool:
         if len(keys) > 1:
             self._turn += 1
         rotated = list(keys[start:]) + list(keys[:start])
+        if not self._keys and not self._pairs:  # nothing rests: every key is ready (the usual case, per request)
+            return rotated[:max_attempts]
         bucket = _ANY_MODEL if model is None else model
         ready = [key for key in rotated if self._wake(key, bucket, now) <= now]
         if model is not None:
@@ -90,8 +92,9 @@ class KeyPool:
             return None
         bucket = _ANY_MODEL if model is None else model
         if error is None:
-            self._keys.pop(key, None)
-            self._pairs.pop((key, bucket), None)
+            if self._keys or self._pairs:
+                self._keys.pop(key, None)
+                self._pairs.pop((key, bucket), None)
             return None
         who = self._who(key)
         if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
@@ -179,6 +182,8 @@ class KeyPool:
         return f"key {position}" if position else "a key"
 
     def _remember_positions(self, keys: Sequence[str]) -> None:
+        if self._positions.get(keys[0]) == 1 and self._positions.get(keys[-1]) == len(keys):
+            return  # the same list as last time (checked at its ends: cheap on every request)
         if len(self._positions) + len(keys) > _MAX_TRACKED:
             self._positions = {}
         for position, key in enumerate(keys, 1):

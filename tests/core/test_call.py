@@ -11,7 +11,6 @@ from typing import Any, Callable
 
 import pytest
 
-import core.chat_response
 import core.exchange
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
@@ -379,7 +378,7 @@ def test_a_bug_is_a_clean_500_that_the_log_line_locates(monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("oops")
 
-    monkeypatch.setattr(core.chat_response, "chat_response_from_gemini", broken)
+    monkeypatch.setattr(core.exchange, "_chat_response_from_gemini", broken)
     call = new_call()
     answer, _ = run(call, Upstream(("answer", 200, text_answer())), CHAT)
     assert answer.status == 500 and "req1" in envelope(answer)["message"] and "oops" not in envelope(answer)["message"]
