@@ -10,35 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import AsyncIterator, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Mapping, Protocol
 
 from core.config import Settings
 from core.errors import ConfigError
 
 from .client import ClientError, ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout
 
-__all__ = ["UpstreamClient", "UpstreamResponse", "Upstream", "transport_failure"]
+__all__ = ["Upstream", "transport_failure"]  # and, for type checkers, the UpstreamClient / UpstreamResponse protocols
 
 
-class UpstreamResponse(Protocol):
-    """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
+if TYPE_CHECKING:  # the seams' types; a Protocol class costs import time on every cold start
 
-    status: int
-    headers: Mapping[str, str]
+    class UpstreamResponse(Protocol):
+        """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
 
-    async def read(self) -> bytes: ...
+        status: int
+        headers: Mapping[str, str]
 
-    def stream(self) -> AsyncIterator[bytes]: ...
+        async def read(self) -> bytes: ...
 
-    async def aclose(self) -> None: ...
+        def stream(self) -> AsyncIterator[bytes]: ...
 
+        async def aclose(self) -> None: ...
 
-class UpstreamClient(Protocol):
-    """What the shell needs of an HTTP client bound to GEMINI_BASE_URL (the tests' fake implements it)."""
+    class UpstreamClient(Protocol):
+        """What the shell needs of an HTTP client bound to GEMINI_BASE_URL (the tests' fake implements it)."""
 
-    async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> UpstreamResponse: ...
+        async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> UpstreamResponse: ...
 
-    async def aclose(self) -> None: ...
+        async def aclose(self) -> None: ...
 
 
 # The client's exceptions → how the core names the failure (core.errors.TRANSPORT_KINDS). Order

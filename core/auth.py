@@ -17,6 +17,8 @@ from .errors import AuthenticationError, ConfigError
 
 __all__ = ["presented_credential", "upstream_keys"]
 
+_UNREAD: str = "\0unread"  # upstream_keys' default: read the credential from the headers
+
 
 def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
     """The API key or token a client sent (`headers` with lower-case names)."""
@@ -33,9 +35,12 @@ def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -
     return None
 
 
-def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings: Settings) -> tuple[str, ...]:
-    """The Gemini keys this request may use, in configured order; raises 401 (or a config error)."""
-    presented = presented_credential(headers, query)
+def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings: Settings, *,
+                  presented: str | None = _UNREAD) -> tuple[str, ...]:
+    """The Gemini keys this request may use, in configured order; raises 401 (or a config error).
+    `presented`: the credential, when the caller has read it already (`presented_credential`)."""
+    if presented is _UNREAD:
+        presented = presented_credential(headers, query)
     if settings.server_keys:
         if not settings.auth_tokens:
             raise ConfigError(
@@ -50,7 +55,10 @@ def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings
                 "(Authorization: Bearer <token>)."
             )
         return settings.api_keys
-    keys = tuple(dict.fromkeys(key.strip() for key in (presented or "").split(",") if key.strip()))
+    if presented and "," not in presented:
+        keys: tuple[str, ...] = (presented,)  # one key (presented_credential stripped it): no pool to split
+    else:
+        keys = tuple(dict.fromkeys(key.strip() for key in (presented or "").split(",") if key.strip()))
     if not keys:
         raise AuthenticationError(
             "Missing API key: send your Gemini API key as the API key (Authorization: Bearer <key>); "

@@ -30,12 +30,11 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, unquote
 
 from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
 from .auth import presented_credential, upstream_keys
-from .candidates import empty_answer
 from .config import Settings
 from .errors import (
     ConfigError,
@@ -64,6 +63,8 @@ from .usage import usage_summary
 
 __all__ = ["MAX_PARALLEL", "Attempt", "Call", "CallStateError"]
 
+_DEFAULTS = Settings()
+_NO_ROUTE = Route("")
 # The log line's level, as the `logging` module numbers them (the core imports no logging).
 INFO, WARNING, ERROR = 20, 30, 40
 MAX_PARALLEL = 8  # upstream requests of one client request in flight at once (images `n`, embedding batches)
@@ -74,15 +75,23 @@ class CallStateError(RuntimeError):
     """A shell called a step of the call out of order (a bug in the shell, not the client's fault)."""
 
 
-class Attempt(NamedTuple):
+class Attempt:
     """One try of an upstream request: its headers (the key among them) and body."""
 
-    headers: list[tuple[str, str]]
-    body: bytes | None
+    __slots__ = ("headers", "body")
+
+    def __init__(self, headers: dict[str, str], body: bytes | None) -> None:
+        self.headers, self.body = headers, body
 
 
 class Call:
     """One HTTP request. `target` is the path and query as the client encoded them."""
+
+    # Slots: a call is made per request, and its fields are set and read on every step.
+    __slots__ = ("_instance", "method", "_query", "_raw_path", "headers", "id", "_created", "_began", "_scheme", "_codec",
+                 "_decoded", "_state", "log", "level", "secrets", "_scrub", "_cors", "_dialect", "_head_sent", "_held",
+                 "_exchange", "_native", "_translator", "_requests", "_rotations", "_flying", "_upstream_headers",
+                 "_checking", "attempts", "settings", "_route", "_keys")
 
     def __init__(self, instance: Instance | ConfigError, method: str, target: str, headers: Mapping[str, str], *,
                  token: str, created: int, now: float, scheme: str = "http", codec: Codec = STDLIB,
@@ -112,7 +121,9 @@ class Call:
         self._upstream_headers: list[tuple[str, str]] = []
         self._checking = False  # a key-pool check: one models list per key, then the pool's health
         self.attempts = 0
-        self.settings: Settings = Settings()
+        self.settings: Settings = _DEFAULTS  # until start() has the instance's
+        self._route: Route = _NO_ROUTE
+        self._keys: tuple[str | None, ...] = ()
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -154,12 +165,15 @@ class Call:
         self._flying.add(index)
         self.attempts += 1
         request = self._requests[index]
-        return Attempt(list(request.headers(rotation.key).items()), request.content(self._codec.dumps))
+        return Attempt(request.headers(rotation.key), request.content(self._codec.dumps))
 
     def answered(self, index: int, status: int, headers: list[tuple[str, str]], body: bytes, now: float) -> None:
         """Gemini answered attempt `index` whole (any status; for a stream, an error status)."""
         rotation = self._landed(index)
-        self._settle(rotation, lambda: self._answered(rotation, index, status, headers, body, now))
+        try:
+            self._answered(rotation, index, status, headers, body, now)
+        except Exception as exc:  # a bug reading Gemini's answer: that request fails, cleanly
+            rotation.fail(self._bug(exc), retry=False)
 
     def streaming(self, index: int, headers: list[tuple[str, str]], now: float) -> None:
         """A stream's attempt got Gemini's 200: its body is read after `next()` opens the stream."""
@@ -289,17 +303,18 @@ class Call:
                 return self._answer(200, page, HTML_HEADERS, cors=False)
             page = b"" if self.method == "HEAD" else landing_page(settings).encode()
             return self._answer(200, page, TEXT_HEADERS)
-        query = dict(parse_qsl(self._query))
+        query = dict(parse_qsl(self._query)) if self._query else {}
         presented = presented_credential(self.headers, query)
         if presented:
             self._secret(presented)
         if where.name == "native":
             return self._start_native(where, query)
-        self._keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings)
+        self._keys = upstream_keys(self.headers, query, settings, presented=presented)
         if where.name in ("gateway_keys", "gateway_keys_check"):
             return self._start_pool(where)
-        for key in self._keys:
-            self._secret(key)
+        if self._keys != (presented,):  # a pool (the server's, or the client's several keys): each is a secret
+            for key in self._keys:
+                self._secret(key)
         if where.body is None or self.method != "POST":
             return self._prepare(None)
         return self._read()
@@ -387,7 +402,7 @@ class Call:
         if not _generates(request):
             return request
         body = self._instance.fits.apply(self._exchange.model, request.body, self._explicit())
-        return request if body == request.body else request._replace(body=body)
+        return request if body is request.body else request._replace(body=body)
 
     def _explicit(self) -> frozenset[str]:
         """The body paths the client set in Google's own terms: never corrected."""
@@ -446,12 +461,6 @@ class Call:
         self._flying.discard(index)
         return self._rotations[index]
 
-    def _settle(self, rotation: Rotation, work: Callable[[], None]) -> None:
-        try:
-            work()
-        except Exception as exc:  # a bug reading Gemini's answer: that request fails, cleanly
-            rotation.fail(self._bug(exc), retry=False)
-
     def _answered(self, rotation: Rotation, index: int, status: int, headers: list[tuple[str, str]], body: bytes,
                   now: float) -> None:
         ok = 200 <= status < 300
@@ -485,7 +494,7 @@ class Call:
         self._report(rotation, None, now)
         self._keyed(rotation)
         if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
-                and isinstance(data, dict) and empty_answer(data)):
+                and isinstance(data, dict) and _empty(data)):
             rotation.emptied = True
             self._note("retried", "empty answer")
             rotation.retry_elsewhere()
@@ -703,6 +712,16 @@ class Call:
 
     def _note(self, field: str, note: str) -> None:
         self.log.setdefault(field, []).append(note)
+
+
+def _empty(data: dict[str, Any]) -> bool:
+    """candidates.empty_answer, imported by its first call (not at import); it then takes this name's place,
+    so that no later request pays for an import statement (about 10,000 instructions each)."""
+    global _empty
+    from .candidates import empty_answer
+
+    _empty = empty_answer
+    return empty_answer(data)
 
 
 def _generates(request: UpstreamRequest) -> bool:

@@ -1,14 +1,13 @@
 """Which exchange serves which route: one small function per endpoint, in a table.
 
-Chat is imported with this module; the other endpoints' modules are imported by the first request
-that needs them (`from . import ...` inside), which keeps them out of every cold start.
+Each endpoint's translation is imported by the first request that needs it (`from . import ...`
+inside), which keeps all of them out of the import every cold start pays for.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .chat import chat_request_to_gemini
 from .config import Settings
 from .errors import NotFoundError
 from .exchange import (
@@ -37,7 +36,17 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
 
 
 def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
-    return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+    return ChatExchange(_chat_request_to_gemini(body or {}, settings), stamp)
+
+
+def _chat_request_to_gemini(body: Any, settings: Settings) -> Any:
+    """core.chat's, imported by the first chat request; it then takes this name's place, so that later
+    requests (nearly all of them chat) pay for no import statement."""
+    global _chat_request_to_gemini
+    from .chat import chat_request_to_gemini
+
+    _chat_request_to_gemini = chat_request_to_gemini
+    return chat_request_to_gemini(body, settings)
 
 
 def _responses(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:

@@ -14,13 +14,14 @@ drives it, maps them with `errors.error_from_gemini(status, body, model=exchange
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .chat_response import chat_response_from_gemini
 from .errors import UpstreamError
 from .jsontext import STDLIB, Codec
-from .stream import ChatStream, GeminiStream
 from .upstream import UpstreamRequest
+
+if TYPE_CHECKING:
+    from .stream import GeminiStream
 
 __all__ = [
     "ChatExchange",
@@ -108,10 +109,10 @@ class ChatExchange(_GenerateExchange):
         return self.plan.upstream()
 
     def result(self) -> Any:
-        return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
+        return _chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
 
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
-        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
+        return _chat_stream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 
 class CompletionExchange(_GenerateExchange):
@@ -217,3 +218,23 @@ class OneCallExchange(Exchange):
     def result(self) -> Any:
         answer, self.usage = self._convert(self._responses[0], self.plan)
         return answer
+
+
+# Chat's answer and stream translations, imported by their first use; each stub then takes its own name's
+# place, so that no later request pays for an import statement.
+
+
+def _chat_response_from_gemini(*args: Any, **kwargs: Any) -> Any:
+    global _chat_response_from_gemini
+    from .chat_response import chat_response_from_gemini
+
+    _chat_response_from_gemini = chat_response_from_gemini
+    return chat_response_from_gemini(*args, **kwargs)
+
+
+def _chat_stream(*args: Any, **kwargs: Any) -> Any:
+    global _chat_stream
+    from .stream import ChatStream
+
+    _chat_stream = ChatStream
+    return ChatStream(*args, **kwargs)

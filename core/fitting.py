@@ -78,11 +78,12 @@ class Fits:
         self._fits: dict[str, _Fit] = {}
 
     def apply(self, model: str, body: dict[str, Any], explicit: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """A new body with the remembered fits for `model` applied (the input is never mutated)."""
+        """The body with the remembered fits for `model` applied: a new dict when anything changes, `body`
+        itself when nothing does (the input is never mutated)."""
         fit = self._fits.get(model)
-        out = dict(body)
         if fit is None:
-            return out
+            return body  # nothing learnt about this model: the body as it is (nothing copies it)
+        out = dict(body)
         for path in sorted(fit.dropped):
             if not _explicit(path, explicit):
                 out = _without(out, path)

@@ -17,7 +17,8 @@ from .models import Effort
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 from .thinking import thinking_config_from_openai
 
-__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "MEDIA_RESOLUTIONS", "fitted_config", "generation_config_from_openai", "media_resolution"]
+__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "MEDIA_RESOLUTIONS", "fitted_config", "generation_config_from_openai",
+           "json_output_config", "media_resolution"]
 
 MAX_CANDIDATES = 8  # candidateCount range on current Gemini models
 MAX_STOP_SEQUENCES = 5  # GenerationConfig.stopSequences: "up to 5 character sequences"
@@ -180,10 +181,14 @@ def _response_format(body: Mapping[str, Any], model: str) -> dict[str, Any]:
             code="invalid_value",
         )
     spec = get_dict(response_format, "json_schema", "response_format") or {}
-    schema = spec.get("schema")
+    return json_output_config(spec.get("schema"), model, "response_format.json_schema.schema")
+
+
+def json_output_config(schema: Any, model: str, param: str) -> dict[str, Any]:
+    """JSON output, with its schema cleaned for what the model takes (`responseJsonSchema` from 2.5 on,
+    the OpenAPI subset `responseSchema` before); `param` names the schema in a 400."""
     if schema is None:
         return {"responseMimeType": "application/json"}
-    param = "response_format.json_schema.schema"
     if supports_json_schema(model):
         return {"responseMimeType": "application/json", "responseJsonSchema": to_gemini_json_schema(schema, param)}
     return {"responseMimeType": "application/json", "responseSchema": to_gemini_openapi_schema(schema, param)}

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from typing import TYPE_CHECKING
+
 from .config import Settings, settings_from_env
-from .fitting import Fits
 from .keys import KeyPool
+
+if TYPE_CHECKING:
+    from .fitting import Fits
 
 __all__ = ["Instance"]
 
@@ -21,8 +25,21 @@ class Instance:
     def __init__(self, settings: Settings, *, platform: str = "") -> None:
         self.settings = settings
         self.pool = KeyPool(settings.key_cooldown)
-        self.fits = Fits()
+        self._fits: Fits | None = None
         self.platform = platform
+
+    @property
+    def fits(self) -> Fits:
+        """What Gemini's 400s taught this instance (core/fitting.py), made with the first request that sends one."""
+        if self._fits is None:
+            from .fitting import Fits
+
+            self._fits = Fits()
+        return self._fits
+
+    @fits.setter
+    def fits(self, fits: Fits) -> None:
+        self._fits = fits
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, platform: str = "") -> Instance:

@@ -28,7 +28,6 @@ from .errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
-from .pacific import next_pacific_midnight, utc_clock
 
 __all__ = ["RETRY_WINDOW", "KeyPool", "key_tag", "should_retry"]
 
@@ -75,6 +74,8 @@ class KeyPool:
         if len(keys) > 1:
             self._turn += 1
         rotated = list(keys[start:]) + list(keys[:start])
+        if not self._keys and not self._pairs:  # nothing rests: every key is ready (the usual case, per request)
+            return rotated[:max_attempts]
         bucket = _ANY_MODEL if model is None else model
         ready = [key for key in rotated if self._wake(key, bucket, now) <= now]
         if model is not None:
@@ -91,8 +92,9 @@ class KeyPool:
             return None
         bucket = _ANY_MODEL if model is None else model
         if error is None:
-            self._keys.pop(key, None)
-            self._pairs.pop((key, bucket), None)
+            if self._keys or self._pairs:
+                self._keys.pop(key, None)
+                self._pairs.pop((key, bucket), None)
             return None
         who = self._who(key)
         if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
@@ -106,8 +108,10 @@ class KeyPool:
             return None
         quota = error.quota
         if quota is not None and quota.per_day:
+            from .pacific import next_pacific_midnight  # only a daily quota needs the Pacific clock
+
             until = max(next_pacific_midnight(now), now + (error.retry_after or 0.0))
-            rest = f"rests until {utc_clock(until)}"
+            rest = f"rests until {_utc_clock(until)}"
         else:
             delay = error.retry_after if error.retry_after is not None else RATE_LIMIT_REST
             until = now + max(delay, MIN_RATE_LIMIT_REST)
@@ -140,7 +144,7 @@ class KeyPool:
         quota_id = f" ({pair[1]})" if pair else ""
         return RateLimitError(
             f"Every Gemini API key of this gateway has hit its quota{f' for {model}' if model else ''}{quota_id}; "
-            f"the first is back at {utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
+            f"the first is back at {_utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
             retry_after=max(earliest - now, 1.0),
         )
 
@@ -178,6 +182,8 @@ class KeyPool:
         return f"key {position}" if position else "a key"
 
     def _remember_positions(self, keys: Sequence[str]) -> None:
+        if self._positions.get(keys[0]) == 1 and self._positions.get(keys[-1]) == len(keys):
+            return  # the same list as last time (checked at its ends: cheap on every request)
         if len(self._positions) + len(keys) > _MAX_TRACKED:
             self._positions = {}
         for position, key in enumerate(keys, 1):
@@ -210,6 +216,12 @@ def _keys_phrase(keys: Sequence[str]) -> str:
 def should_retry(error: GatewayError, elapsed: float) -> bool:
     """Whether a failed attempt may be tried again with the next key."""
     return isinstance(error, _RETRYABLE) and elapsed < RETRY_WINDOW
+
+
+def _utc_clock(moment: float) -> str:
+    from .pacific import utc_clock
+
+    return utc_clock(moment)
 
 
 def key_tag(key: str) -> str:

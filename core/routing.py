@@ -94,6 +94,9 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None, quer
     and only Anthropic's clients `anthropic-version` (then the model list is in Anthropic's shape).
     """
     method = method.upper()
+    known = _FAST.get((method, path))
+    if known is not None and (headers is None or not _GOOGLE_OR_ANTHROPIC.intersection(headers)):
+        return known  # the routes every request of a client asks for, looked up at once
     if method == "OPTIONS":
         return Route("preflight")
     if path.startswith(_NATIVE_PREFIXES) or _is_native_v1(path, headers or {}):
@@ -141,6 +144,12 @@ def _response_route(method: str, path: str, query: str) -> Route:
     if method not in methods:
         raise MethodNotAllowedError(method, path[:100], " or ".join(methods))
     return Route(methods[method], response_id=response_id, query=tuple(parse_qsl(query)))
+
+
+# (method, path) → its Route, for the API routes under /v1 and without it, when the request carries neither
+# Google's SDK header (a /v1 path may then be Gemini's own API) nor Anthropic's (the model list's shape).
+_FAST = {(method, prefix + path): Route(name) for path, (name, method) in _ROUTES.items() for prefix in ("/v1", "")}
+_GOOGLE_OR_ANTHROPIC = frozenset({"x-goog-api-client", "anthropic-version"})
 
 
 def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:

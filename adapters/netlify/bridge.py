@@ -120,7 +120,7 @@ class Bridge:
         attempt = self.call.attempt(index, now)
         if attempt is None:
             return None
-        return _js({"headers": attempt.headers, "body": attempt.body})
+        return _js({"headers": list(attempt.headers.items()), "body": attempt.body})
 
     def answered(self, index: int, status: int, headers: Any, body: Any, now: float) -> None:
         self.call.answered(index, status, [tuple(pair) for pair in headers.to_py()], body.to_bytes(), now)

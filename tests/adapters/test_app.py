@@ -162,7 +162,7 @@ def test_a_bug_is_a_clean_500_with_one_log_line_and_no_traceback(upstream, log_l
     def broken(*args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(core.exchange, "chat_response_from_gemini", broken)
+    monkeypatch.setattr(core.exchange, "_chat_response_from_gemini", broken)
     status, _, body = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")], body=CHAT))
     error = json.loads(body)["error"]
     assert status == 500 and error["type"] == "server_error" and "Traceback" not in body.decode()

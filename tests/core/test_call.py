@@ -379,7 +379,7 @@ def test_a_bug_is_a_clean_500_that_the_log_line_locates(monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("oops")
 
-    monkeypatch.setattr(core.exchange, "chat_response_from_gemini", broken)
+    monkeypatch.setattr(core.exchange, "_chat_response_from_gemini", broken)
     call = new_call()
     answer, _ = run(call, Upstream(("answer", 200, text_answer())), CHAT)
     assert answer.status == 500 and "req1" in envelope(answer)["message"] and "oops" not in envelope(answer)["message"]

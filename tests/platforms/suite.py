@@ -110,10 +110,16 @@ def models(target: Target, fake) -> None:
 
 
 def upstream_429(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]})
+    # A key of its own: the 429 rests the key it names for that model, which must not refuse the other behaviours.
+    limited = {"Authorization": "Bearer AIzaPlatformSuiteLimited001"}
+    body = {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]}
+    response = post(target, "/v1/chat/completions", body, headers=limited)
     assert response.status_code == 429
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert int(response.headers["retry-after"]) >= 7
+    again = post(target, "/v1/chat/completions", {**body, "messages": [{"role": "user", "content": "again"}]}, headers=limited)
+    assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1  # the pool says when, without asking
+    assert len(fake.requests) == 1
 
 
 def bad_request(target: Target, fake) -> None:
