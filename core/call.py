@@ -441,9 +441,10 @@ class Call:
         keys = self._keys
         if tag is None:
             return position if 0 <= position < len(keys) else None
-        if 0 <= position < len(keys) and key_tag(keys[position]) == tag:
+        tags = [key_tag(key) if key is not None else None for key in keys]
+        if 0 <= position < len(keys) and tags[position] == tag:
             return position
-        moved = next((index for index, key in enumerate(keys) if key_tag(key) == tag), None)
+        moved = next((index for index, found in enumerate(tags) if found == tag), None)
         if moved is not None:
             self._note("keys", f"the key that holds this response moved from position {position + 1} to {moved + 1}")
         return moved
@@ -520,7 +521,7 @@ class Call:
         """Tell the exchange which key (by position in this call's keys, never the key) answered."""
         exchange = self._exchange
         # Only exchanges that start state listen (the fingerprint costs a hash, the first one an import).
-        if exchange is not None and self._keys != (None,) and type(exchange).keyed is not Exchange.keyed:
+        if exchange is not None and rotation.key is not None and type(exchange).keyed is not Exchange.keyed:
             exchange.keyed(self._keys.index(rotation.key), key_tag(rotation.key))
 
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:

@@ -47,7 +47,7 @@ def output_steps(steps: Any) -> list[dict[str, Any]]:
 class _Open:
     """A step being read: its skeleton, the argument text and message text so far, its citations."""
 
-    __slots__ = ("step", "arguments", "text", "start", "annotations")
+    __slots__ = ("annotations", "arguments", "start", "step", "text")
 
     def __init__(self, step: dict[str, Any]) -> None:
         self.step = dict(step)

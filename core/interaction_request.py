@@ -11,7 +11,7 @@ createmodelinteraction.py`; ai.google.dev/gemini-api/docs/interactions):
 | `contents`                                       | `input` steps (core/interaction_steps.py)          |
 | `systemInstruction.parts[].text`                 | `system_instruction` (one string)                  |
 | `tools[].functionDeclarations[]`                 | `tools[]` `{"type": "function", name, description, parameters}` |
-| `googleSearch`, `urlContext`, `codeExecution`, `googleMaps` | `{"type": "google_search"}`, `url_context`, `code_execution`, `google_maps` |
+| `googleSearch`, `urlContext`, `codeExecution`, `googleMaps` | `{"type": "google_search"}`, `url_context`, ... |
 | `toolConfig.functionCallingConfig`               | `generation_config.tool_choice`                    |
 | `generationConfig.thinkingConfig`                | `generation_config.thinking_level`, `thinking_summaries` |
 | `maxOutputTokens`, `stopSequences`, `seed`       | `max_output_tokens`, `stop_sequences`, `seed`      |
@@ -30,7 +30,8 @@ ai.google.dev/gemini-api/docs/deep-research).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from .errors import InvalidRequestError

@@ -16,7 +16,8 @@ the response repeats of it (instructions, tools, ...) is read back from the inte
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .interaction_output import INPUT_STEPS, StepReader, output_steps
 from .jsontext import dumps

@@ -19,9 +19,10 @@ one gets `call_<n>` and the n-th answer of the next turn answers it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["block_from_part", "steps_from_contents", "TOOL_TYPES"]
+__all__ = ["TOOL_TYPES", "block_from_part", "steps_from_contents"]
 
 # Gemini toolCall/toolResponse `toolType` → the step types that carry them.
 TOOL_TYPES = {

@@ -13,7 +13,7 @@ Gemini's events (`event: <type>` / `data: {"event_type": ...}`, python-genai
 | `interaction.created`               | `response.created`, then `response.queued` or `response.in_progress` |
 | `interaction.status_update`         | `response.in_progress` when the work starts               |
 | `step.start` / `step.delta` / `step.stop` | the output items' events (core/interaction_output.py) |
-| `interaction.completed`             | `response.completed` (`response.incomplete` when it stopped early or was cancelled, `response.failed`) |
+| `interaction.completed`             | `response.completed` (`response.incomplete`: stopped early or cancelled; `response.failed`) |
 | `error`, a cut, a broken event      | an `error` event, then `response.failed`                   |
 | `data: [DONE]`                      | the end (the SDKs' sentinel)                               |
 
@@ -84,7 +84,7 @@ class InteractionStream(GeminiStream):
             data = data[0]  # a bare error array cutting the stream (discuss.ai.google.dev/t/143098)
         if not isinstance(data, dict):
             return self.fail(UpstreamError("Gemini sent a stream event that is not an object."))
-        if data.get("event_type") == "error" or "event_type" not in data and isinstance(data.get("error"), dict):
+        if data.get("event_type") == "error" or ("event_type" not in data and isinstance(data.get("error"), dict)):
             return self.fail(_stream_error(data.get("error")))
         return self._translate(data)
 

@@ -11,7 +11,8 @@ object, or text and image contents); the rest of `input` goes through the shared
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import media
 from .interaction_steps import block_from_part

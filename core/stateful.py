@@ -20,7 +20,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from openai._models import construct_type
-from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai._types import omit
+from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
 
 from core.config import Settings

@@ -225,7 +225,7 @@ def cited_text(text: str) -> dict:
     """A model_output whose text cites two sources, offsets in bytes (urlcitation.py: "measured in bytes")."""
     body = f"{text}. Zürich has trams [1]. Bern is the capital [2]."
     encoded = body.encode()
-    first, second = "Zürich has trams".encode(), "Bern is the capital".encode()
+    first, second = "Zürich has trams".encode(), b"Bern is the capital"
     a, b = encoded.index(first), encoded.index(second)
     return {"type": "model_output", "content": [{"type": "text", "text": body, "annotations": [
         {"type": "url_citation", "url": "https://example.org/zurich", "title": "Zürich trams", "start_index": a,

@@ -119,7 +119,8 @@ def usage(interaction: Interaction) -> dict:
     chars_in = sum(len(json.dumps(s)) for s in interaction.input)
     chars_out = sum(len(json.dumps(s)) for s in interaction.output if s["type"] != "thought")
     thought = sum(len(json.dumps(s)) for s in interaction.output if s["type"] == "thought")
-    u = {"total_input_tokens": tok(chars_in), "total_output_tokens": tok(chars_out), "total_tokens": tok(chars_in) + tok(chars_out) + tok(thought)}
+    u = {"total_input_tokens": tok(chars_in), "total_output_tokens": tok(chars_out),
+         "total_tokens": tok(chars_in) + tok(chars_out) + tok(thought)}
     if thought:
         u["total_thought_tokens"] = tok(thought)
     return u
@@ -159,7 +160,8 @@ def _step_events(index: int, step: dict, chunks: int) -> list[dict]:
             out.append({"event_type": "step.delta", "index": index,
                         "delta": {"type": "thought_signature", "signature": step["signature"]}})
     elif kind == "function_call":
-        out = [{"event_type": "step.start", "index": index, "step": {"type": kind, "id": step["id"], "name": step["name"], "arguments": {}}}]
+        start = {"type": kind, "id": step["id"], "name": step["name"], "arguments": {}}
+        out = [{"event_type": "step.start", "index": index, "step": start}]
         text = json.dumps(step["arguments"])
         out += [{"event_type": "step.delta", "index": index, "delta": {"type": "arguments_delta", "arguments": text[i:i + 8]}}
                 for i in range(0, len(text), 8)]
@@ -167,7 +169,7 @@ def _step_events(index: int, step: dict, chunks: int) -> list[dict]:
         skeleton = {k: v for k, v in step.items() if k in ("type", "id", "call_id")}
         out = [{"event_type": "step.start", "index": index, "step": skeleton},
                {"event_type": "step.delta", "index": index, "delta": {k: v for k, v in step.items() if k not in ("id", "call_id")}}]
-    return out + [{"event_type": "step.stop", "index": index}]
+    return [*out, {"event_type": "step.stop", "index": index}]
 
 
 def _completed(interaction: Interaction, status: str) -> dict:
@@ -202,7 +204,7 @@ async def handle(fake: Any, req: Any) -> None:
         if found.status(now) in ("queued", "in_progress"):
             kept = found.events[:found.released(now)]
             found.cancelled = now
-            found.events = kept + [_completed(found, "cancelled")]
+            found.events = [*kept, _completed(found, "cancelled")]
         return await send_json(req.send, 200, found.resource(now, with_input=False))
     if req.method == "DELETE":
         del store.projects[req.key][name]
