@@ -99,12 +99,14 @@ class _Request:
 
     def __init__(self, gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
         self.gateway, self.receive, self._send = gateway, receive, send
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", ())}
+        # ASGI servers give header names lower-cased (https://asgi.readthedocs.io/en/latest/specs/www.html#http).
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        now = time.time()
         self.call = Call(gateway.instance(), scope["method"], target, headers, token=os.urandom(12).hex(),
-                         created=int(time.time()), now=time.time(), scheme=scope.get("scheme", "http"), codec=CODEC)
+                         created=int(now), now=now, scheme=scope.get("scheme", "http"), codec=CODEC)
         self.started = False  # the response head has gone: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
         self.responses: dict[int, UpstreamResponse] = {}  # open upstream streams, by request index

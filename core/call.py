@@ -631,7 +631,9 @@ class Call:
         self._state = "done"
         self.log.setdefault("status", status)
         all_headers = [*headers, *(self._cors if cors else ()), ("x-request-id", self.id)]
-        return Answer(status, self._scrub.headers(all_headers), self._scrub.whole(body) if body else b"", audio)
+        if self._native is not None:  # Gemini's own headers are relayed: they too may quote a key
+            all_headers = self._scrub.headers(all_headers)
+        return Answer(status, all_headers, self._scrub.whole(body) if body else b"", audio)
 
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
