@@ -29,7 +29,7 @@ import asyncio
 import os
 import ssl
 from collections import deque
-from typing import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from .connection import Connection

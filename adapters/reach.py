@@ -7,7 +7,7 @@ import asyncio
 import base64
 import os
 import ssl
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from .http_errors import CAConfigError, ConnectError, ProxyConfigError

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import AsyncIterator, Callable, Mapping, Protocol
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Protocol
 
 from core.config import Settings
 from core.errors import ConfigError
 
 from .client import ClientError, ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout
 
-__all__ = ["UpstreamClient", "UpstreamResponse", "Upstream", "transport_failure"]
+__all__ = ["Upstream", "UpstreamClient", "UpstreamResponse", "transport_failure"]
 
 
 class UpstreamResponse(Protocol):

@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 import timeit
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "AIzaBenchKey0000000000000001"

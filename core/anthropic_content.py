@@ -25,11 +25,11 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, NamedTuple
 
+from .anthropic_media import media_or_text, text_parts
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_str, require_dict
-from .anthropic_media import media_or_text, text_parts
-from .messages import sign_first_call
 from .lineup import generation, requires_thought_signatures
+from .messages import sign_first_call
 from .signatures import unmark_signature
 
 __all__ = ["Conversation", "conversation_to_gemini"]

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .config import Settings, is_header_safe
 from .errors import AuthenticationError, ConfigError

@@ -30,13 +30,15 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
 from .auth import presented_credential, upstream_keys
 from .candidates import empty_answer
 from .config import Settings
+from .endpoints import prepare
 from .errors import (
     ConfigError,
     GatewayError,
@@ -49,7 +51,6 @@ from .errors import (
     transport_error,
     upstream_not_json,
 )
-from .endpoints import prepare
 from .exchange import Exchange, Stamp
 from .instance import Instance
 from .jsontext import STDLIB, Codec, parse_request_body

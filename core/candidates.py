@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Collection, Iterator
+from collections.abc import Collection, Iterator
+from typing import Any
 
 from .citations import annotations_from_grounding
 from .jsontext import dumps
@@ -15,17 +16,17 @@ __all__ = [
     "blocked_prompt_message",
     "call_ids",
     "candidate_parts",
-    "response_candidates",
     "candidate_to_choice",
     "classify_part",
     "empty_answer",
     "empty_stream",
-    "has_substance",
+    "finish_reason",
     "finish_reason_of",
+    "has_substance",
     "image_markdown",
     "refusal_of",
+    "response_candidates",
     "server_extra",
-    "finish_reason",
     "tool_call_from_gemini",
 ]
 

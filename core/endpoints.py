@@ -6,7 +6,8 @@ that needs them (`from . import ...` inside), which keeps them out of every cold
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .chat import chat_request_to_gemini
 from .config import Settings

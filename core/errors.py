@@ -32,6 +32,8 @@ from typing import Any
 from .quota import Quota, quota_from_error, retry_delay
 
 __all__ = [
+    "DIALECTS",
+    "TRANSPORT_KINDS",
     "AuthenticationError",
     "ConfigError",
     "GatewayError",
@@ -43,10 +45,8 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestTooLargeError",
-    "TRANSPORT_KINDS",
     "ServiceUnavailableError",
     "UpstreamError",
-    "DIALECTS",
     "body_too_large",
     "body_too_slow",
     "describe_exception",

@@ -8,7 +8,8 @@ field keeps all its values, in order.
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from .errors import InvalidRequestError
 

@@ -7,8 +7,9 @@ them (every Gemini since 2.0 Flash). What a table misses, core/fitting.py correc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_number, get_str

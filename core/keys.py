@@ -17,7 +17,8 @@ Log notes name a key by its position in the pool (1-based), never by the key.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import (
     AuthenticationError,

@@ -23,7 +23,8 @@ the resumable protocol's own path and method.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import GatewayError, InvalidRequestError, PermissionDeniedError

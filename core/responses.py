@@ -18,7 +18,8 @@ schemas and thinking reach Gemini. What only the Responses API has is handled he
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .chat import ChatPlan, chat_request_to_gemini
 from .chat_response import check_gemini_response

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .audio import pcm_from_gemini
 from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates

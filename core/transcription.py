@@ -27,7 +27,7 @@ from .thinking import least_thinking_config
 from .upstream import UpstreamRequest, generate_request
 from .usage import usage_from_gemini
 
-__all__ = ["TranscriptionPlan", "transcription_request_to_gemini", "transcription_from_gemini"]
+__all__ = ["TranscriptionPlan", "transcription_from_gemini", "transcription_request_to_gemini"]
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 _TIMED = frozenset({"srt", "vtt", "verbose_json"})

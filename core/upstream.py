@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 __all__ = ["API_VERSION", "USER_AGENT", "UpstreamRequest", "generate_request"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -132,7 +133,7 @@ async def drive_httpx(url: str, asks: Sequence[Ask], trust: ssl.SSLContext | Non
     return outcomes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _default_trust() -> ssl.SSLContext:
     """httpx's own default context, made once: loading certifi's bundle costs ~25 ms per client."""
     return httpx.create_ssl_context()

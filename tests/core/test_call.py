@@ -7,12 +7,12 @@ native calls, steps out of order — runs in plain CPython, in microseconds, wit
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import core.exchange
-
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import MAX_PARALLEL, Call, CallStateError
 from core.config import Settings, settings_from_env

@@ -17,8 +17,8 @@ from core.chat_response import chat_response_from_gemini
 from core.completions import completion_request_to_gemini
 from core.config import Settings
 from core.embeddings import embeddings_request_to_gemini
-from core.errors import GatewayError, InvalidRequestError
 from core.endpoints import prepare
+from core.errors import GatewayError, InvalidRequestError
 from core.exchange import Stamp
 from core.routing import Route
 from core.stream import ChatStream

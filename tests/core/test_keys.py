@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from core.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError, RateLimitError, ServiceUnavailableError, error_from_gemini
+from core.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    error_from_gemini,
+)
 from core.keys import RETRY_WINDOW, KeyPool, should_retry
 from core.pacific import next_pacific_midnight
 from core.quota import Quota

@@ -13,8 +13,8 @@ from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
 
 from core.config import Settings
-from core.errors import GatewayTimeoutError, InvalidRequestError
 from core.endpoints import prepare
+from core.errors import GatewayTimeoutError, InvalidRequestError
 from core.exchange import Stamp
 from core.responses import ResponsesExchange, responses_request_to_gemini
 from core.responses_output import response_from_gemini

@@ -76,9 +76,9 @@ def test_transcription_thinks_as_little_as_the_model_allows(model, thinking):
 @pytest.mark.parametrize(("fmt", "expected"), [
     ("text", Payload("text/plain; charset=utf-8", b"Hello there. Bye.\n")),
     ("srt", Payload("text/plain; charset=utf-8",
-                    "1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:00:01,250 --> 01:01:01,500\nBye.\n\n".encode())),
+                    b"1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:00:01,250 --> 01:01:01,500\nBye.\n\n")),
     ("vtt", Payload("text/vtt; charset=utf-8",
-                    "WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n00:00:01.250 --> 01:01:01.500\nBye.\n\n".encode())),
+                    b"WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n00:00:01.250 --> 01:01:01.500\nBye.\n\n")),
 ])
 def test_text_formats(fmt, expected):
     plan = transcription_request_to_gemini(form({"response_format": fmt}), SETTINGS)
