@@ -26,6 +26,7 @@ pool only when its exchange ended exactly at a message boundary; anything else c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 from collections import deque
@@ -255,10 +256,8 @@ class HTTPClient:
             raise
         finally:
             timer.cancel()
-            try:
+            with contextlib.suppress(ValueError):
                 self._waiters.remove(entry)
-            except ValueError:
-                pass
 
     def _hand_over(self, connection: Connection | None) -> bool:
         """Give a connection, or the slot of one (None), to the first request waiting for one."""

@@ -8,9 +8,9 @@
 * `user` → `user`, `assistant` → `model`; consecutive turns of one role become one, as Anthropic
   combines them ("Consecutive user or assistant turns in your request will be combined").
 * User blocks: text, images, documents and search results as core/anthropic_media.py makes them;
-  `tool_result` → a `functionResponse` named after the `tool_use` it answers: `{"output": text}`, or `{"error": text}` when `is_error`. Its images and
-  documents stand beside it in the same turn, and every functionResponse comes first in its turn
-  (Gemini wants the answers right after the calls).
+  `tool_result` → a `functionResponse` named after the `tool_use` it answers: `{"output": text}`, or
+  `{"error": text}` when `is_error`. Its images and documents stand beside it in the same turn, and
+  every functionResponse comes first in its turn (Gemini wants the answers right after the calls).
 * Assistant blocks: `text`, `tool_use` → `functionCall` (the id goes back when Gemini issued it),
   and `thinking` blocks, whose `signature` holds a thought signature this gateway wrote
   (core/signatures.py). A signature belongs to the block after its thinking block when that is a

@@ -30,6 +30,7 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote
@@ -266,10 +267,8 @@ class Call:
 
     def _start(self) -> Any:
         if isinstance(self._instance, ConfigError):
-            try:  # the error in the envelope of the API the client speaks, if its path says which
+            with contextlib.suppress(GatewayError):  # the error in the envelope of the API the client speaks, if its path says which
                 self._dialect = route(self.method, self._path(), self.headers).dialect
-            except GatewayError:
-                pass
             raise self._instance
         settings = self.settings = self._instance.settings
         self._scrub = Scrubber(settings.api_keys)

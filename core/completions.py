@@ -214,7 +214,8 @@ def _prompts(prompt: Any) -> tuple[str, ...]:
 
 def _refuse_unsupported(body: Mapping[str, Any]) -> None:
     if get_bool(body, "echo"):
-        raise InvalidRequestError("'echo' is not supported: Gemini cannot return the prompt's tokens.", param="echo", code="unsupported_parameter")
+        raise InvalidRequestError("'echo' is not supported: Gemini cannot return the prompt's tokens.",
+                                  param="echo", code="unsupported_parameter")
     best_of = get_int(body, "best_of", minimum=1)
     if best_of is not None and best_of != (get_int(body, "n") or 1):
         raise InvalidRequestError(

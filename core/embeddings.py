@@ -122,7 +122,8 @@ def embeddings_response_from_gemini(responses: list[Any], plan: EmbeddingsPlan) 
     return {
         "object": "list",
         "data": [
-            {"object": "embedding", "index": index, "embedding": _encode(_unit(values) if plan.dimensions else values, plan.encoding_format)}
+            {"object": "embedding", "index": index,
+             "embedding": _encode(_unit(values) if plan.dimensions else values, plan.encoding_format)}
             for index, values in enumerate(vectors)
         ],
         "model": plan.requested_model,

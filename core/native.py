@@ -117,7 +117,7 @@ def native_request(method: str, path: str, query: str, headers: Mapping[str, str
         )
     found = _MODEL.search(path)
     model = validate_model_id(found.group(1)) if found else None
-    kept = "&".join(item for item, (name, _) in zip(_query_items(query), pairs) if name not in ("key", _SIGNATURE))
+    kept = "&".join(item for item, (name, _) in zip(_query_items(query), pairs, strict=True) if name not in ("key", _SIGNATURE))
     target_path = quote(raw_path if raw_path is not None else path, safe=_PATH_SAFE)
     request = UpstreamRequest(method, target_path, stream=stream, forward=forward, query_string=kept)
     return NativePlan(request, model, needs_key=not continues)

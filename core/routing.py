@@ -139,7 +139,8 @@ def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]
 def preflight_headers(origin: str | None, headers: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
     """The answer to a CORS preflight: the methods we serve and the headers the browser asked about."""
     requested = headers.get("access-control-request-headers")
-    return cors_headers(origin, settings) + [
+    return [
+        *cors_headers(origin, settings),
         ("access-control-allow-methods", _ALLOWED_METHODS),
         ("access-control-allow-headers", requested or _ALLOWED_HEADERS),
         ("access-control-max-age", "86400"),

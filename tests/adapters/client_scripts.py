@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import httpx
@@ -31,7 +31,7 @@ class Ask(NamedTuple):
     body: bytes = b"A"
     method: str = "POST"
     target: str = "/v1beta/models/m:generateContent"
-    headers: dict[str, str] = {}
+    headers: Mapping[str, str] = {}
     pause: float = 0.0  # before sending it
 
 

@@ -20,7 +20,9 @@ from core.errors import ConfigError
 from core.forms import Form
 from core.instance import Instance
 
-KEY1, KEY2, KEY3 = "AIzaSyTestKeyNumberOne00000000000000001", "AIzaSyTestKeyNumberTwo00000000000000002", "AIzaSyTestKeyNumberThree000000000000003"
+KEY1 = "AIzaSyTestKeyNumberOne00000000000000001"
+KEY2 = "AIzaSyTestKeyNumberTwo00000000000000002"
+KEY3 = "AIzaSyTestKeyNumberThree000000000000003"
 TOKEN = "gateway-token-0001"
 NOW = 1_800_000_000.0
 
@@ -389,14 +391,15 @@ def test_a_client_that_left_is_logged_as_such():
     call = new_call()
     call.start()
     call.gone()
-    level, fields = call.finish(NOW + 1)
+    _, fields = call.finish(NOW + 1)
     assert fields["status"] == 499 and fields["disconnected"] and fields["ms"] == 1000.0
 
 
 # --- fitting and the pool -------------------------------------------------------------------------
 
 # A real refusal (earendil-works/pi#9455, WritingTools#282): the model takes no MINIMAL level.
-NO_MINIMAL = error_body(400, "INVALID_ARGUMENT", "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
+NO_MINIMAL = error_body(400, "INVALID_ARGUMENT",
+                        "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
 
 
 def thinking_chat(model: str, **extra: Any) -> bytes:
