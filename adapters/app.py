@@ -314,7 +314,7 @@ class _Ticker:
         self._request, self._interval = request, interval
         self._loop = asyncio.get_running_loop()
         self._last = self._loop.time()
-        self._sending: asyncio.Future | None = None
+        self._sending: asyncio.Future[None] | None = None
         self._handle = self._loop.call_later(interval, self._check)
 
     def touch(self) -> None:
@@ -355,7 +355,7 @@ class _Watcher:
         self.fired = False
         self._request = request
         self._task = asyncio.current_task()
-        self._watch: asyncio.Future | None = None
+        self._watch: asyncio.Future[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(self.DELAY, self._start)
 
     def _start(self) -> None:

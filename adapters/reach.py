@@ -21,7 +21,7 @@ class Tunnel(asyncio.Protocol):
     """Reads a proxy's answer to CONNECT; the tunnel is then handed to TLS."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.established: asyncio.Future = loop.create_future()
+        self.established: asyncio.Future[int] = loop.create_future()
         self.extra = False  # bytes after the answer: nothing may come before the TLS handshake
         self._buffer = bytearray()
 

@@ -24,8 +24,12 @@ __all__ = ["Upstream", "UpstreamClient", "UpstreamResponse", "transport_failure"
 class UpstreamResponse(Protocol):
     """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
 
-    status: int
-    headers: Mapping[str, str]
+    # Read-only members: an attribute of a narrower type (a dict of headers) satisfies them.
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
     async def read(self) -> bytes: ...
 
@@ -66,7 +70,7 @@ class Upstream:
 
     def __init__(self, settings: Settings, factory: Callable[[Settings], UpstreamClient] | None = None) -> None:
         self.settings = settings
-        self._factory = factory or _http_client  # tests inject a fake client
+        self._factory: Callable[[Settings], UpstreamClient] = factory or _http_client  # tests inject a fake client
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: UpstreamClient | None = None
 

@@ -113,6 +113,8 @@ class Call:
         self._flying: set[int] = set()
         self._upstream_headers: list[tuple[str, str]] = []
         self._checking = False  # a key-pool check: one models list per key, then the pool's health
+        self._keys: tuple[str, ...] = ()
+        self._keyless = False  # an upload's continuation: Gemini's upload URL needs no key
         self.attempts = 0
         self.settings: Settings = Settings()
 
@@ -263,6 +265,20 @@ class Call:
         self._state = "done"
         return self.level, self.log
 
+    @property
+    def _live(self) -> Instance:
+        """The instance, past start() (where a ConfigError ends the call)."""
+        if isinstance(self._instance, ConfigError):
+            raise CallStateError("the instance is not configured: start() answers with its error")
+        return self._instance
+
+    @property
+    def _prepared(self) -> Exchange:
+        """The exchange of a request that is not a native call, once its body has been read."""
+        if self._exchange is None:
+            raise CallStateError("no exchange: the request has not been prepared, or is a native call")
+        return self._exchange
+
     # --- start, body, exchange --------------------------------------------------------------------
 
     def _start(self) -> Any:
@@ -295,7 +311,7 @@ class Call:
             self._secret(presented)
         if where.name == "native":
             return self._start_native(where, query)
-        self._keys: tuple[str | None, ...] = upstream_keys(self.headers, query, settings)
+        self._keys = upstream_keys(self.headers, query, settings)
         if where.name in ("gateway_keys", "gateway_keys_check"):
             return self._start_pool(where)
         for key in self._keys:
@@ -312,7 +328,10 @@ class Call:
         plan = native_request(self.method, where.path, self._query, self.headers, raw_path=self._raw_path,
                               scope=settings.native_scope if server else None,
                               secret=upload_secret(settings.api_keys, settings.auth_tokens) if server else None)
-        self._keys = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
+        if plan.needs_key:
+            self._keys = upstream_keys(self.headers, query, settings)
+        else:
+            self._keyless = True
         for key in self._keys:
             self._secret(key)
         self._native = plan
@@ -336,7 +355,7 @@ class Call:
         return self._fetching()
 
     def _pool_health(self) -> Answer:
-        health = self._instance.pool.health(self._keys, self._began)
+        health = self._live.pool.health(self._keys, self._began)
         return self._answer(200, self._codec.dumps({"mode": "server", "keys": health}), [("content-type", "application/json"),
                                                                                          ("cache-control", "no-store")])
 
@@ -384,9 +403,10 @@ class Call:
 
     def _fitted(self, request: UpstreamRequest) -> UpstreamRequest:
         """A generateContent request with what Gemini's 400s taught this instance about the model applied."""
-        if not _generates(request):
+        model = self._prepared.model if _generates(request) else None
+        if model is None:
             return request
-        body = self._instance.fits.apply(self._exchange.model, request.body, self._explicit())
+        body = self._live.fits.apply(model, request.body, self._explicit())
         return request if body == request.body else request._replace(body=body)
 
     def _explicit(self) -> frozenset[str]:
@@ -403,7 +423,7 @@ class Call:
                      self.settings.connect_timeout, self._keepalive() if self._streams() else 0.0)
 
     def _rotation(self, now: float) -> Rotation:
-        if self._keys == (None,):
+        if self._keyless:
             return Rotation([None], now)
         pinned = self._exchange.key_position if self._exchange is not None else None
         if pinned is not None:
@@ -414,7 +434,7 @@ class Call:
             rotation.error = NotFoundError("The Gemini key that holds this response is no longer in this gateway's key "
                                            "pool, so the response cannot be reached; start a new one.", code="not_found")
             return rotation
-        pool, model = self._instance.pool, self._model()
+        pool, model = self._live.pool, self._model()
         rotation = Rotation(pool.order(self._keys, now, self.settings.max_attempts, model=model), now)
         if not rotation.order:
             rotation.error = pool.refusal(self._keys, now, model=model)  # every key rests for this model
@@ -431,7 +451,9 @@ class Call:
         if self._state != "fetching" or index not in self._flying:
             raise CallStateError(f"request {index} has no attempt in flight")
         self._flying.discard(index)
-        return self._rotations[index]
+        rotation = self._rotations[index]
+        assert rotation is not None  # made by the attempt now in flight
+        return rotation
 
     def _settle(self, rotation: Rotation, work: Callable[[], None]) -> None:
         try:
@@ -457,7 +479,7 @@ class Call:
         if not ok:
             if status == 400 and self._correct(rotation, index, body):
                 return
-            self._failed(rotation, error_from_gemini(status, body, model=self._exchange.model), now, retry=True)
+            self._failed(rotation, error_from_gemini(status, body, model=self._prepared.model), now, retry=True)
             return
         if self._requests[index].stream:
             raise CallStateError("a stream's 200 is reported with streaming(), not answered()")
@@ -468,7 +490,7 @@ class Call:
             return
         self._report(rotation, None, now)
         self._keyed(rotation)
-        if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
+        if (self._prepared.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
                 and isinstance(data, dict) and empty_answer(data)):
             rotation.emptied = True
             self._note("retried", "empty answer")
@@ -480,9 +502,10 @@ class Call:
         """Gemini refused a value the gateway chose (a thinking level, a penalty, ...): send the request
         once more, to the same key, with what Gemini allows (core/fitting.py)."""
         request = self._requests[index]
-        if rotation.corrected or not _generates(request):
+        model = self._prepared.model if _generates(request) else None
+        if rotation.corrected or model is None:
             return False
-        correction = self._instance.fits.correct(self._exchange.model, request.body, 400, body, self._explicit())
+        correction = self._live.fits.correct(model, request.body, 400, body, self._explicit())
         if correction is None:
             return False
         rotation.corrected = True
@@ -493,7 +516,7 @@ class Call:
 
     def _keyed(self, rotation: Rotation) -> None:
         """Tell the exchange which key (by position in this call's keys, never the key) answered."""
-        if self._exchange is not None and self._keys != (None,):
+        if self._exchange is not None and not self._keyless:
             self._exchange.keyed(self._keys.index(rotation.key))
 
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
@@ -501,8 +524,8 @@ class Call:
         rotation.fail(error, retry=retry and should_retry(error, now - rotation.started))
 
     def _report(self, rotation: Rotation, error: GatewayError | None, now: float) -> None:
-        if self._keys != (None,):
-            note = self._instance.pool.report(rotation.key, error, now, model=self._model())
+        if not self._keyless:
+            note = self._live.pool.report(rotation.key, error, now, model=self._model())
             if note:
                 self._note("keys", note)
 
@@ -513,7 +536,8 @@ class Call:
     def _next(self) -> Any:
         if self._checking:
             return self._pool_health()  # every key has been asked; the pool has the answers
-        for rotation in self._rotations:
+        rotations = [rotation for rotation in self._rotations if rotation is not None]  # all of them: next() checked
+        for rotation in rotations:
             if rotation.error is not None and rotation.result is None:
                 if self._native is not None and rotation.answer is not None:
                     return self._relay(*rotation.answer)
@@ -521,16 +545,17 @@ class Call:
         if self._native is not None:
             if self._native.request.stream:
                 return self._open_stream()
-            return self._relay(*self._rotations[0].answer)
-        if self._exchange.stream:
+            return self._relay(*rotations[0].answer)
+        exchange = self._prepared
+        if exchange.stream:
             return self._open_stream()
-        requests = self._exchange.feed([rotation.result for rotation in self._rotations])
+        requests = exchange.feed([rotation.result for rotation in rotations])
         if requests:
             return self._fetch(requests)
-        return self._result(self._exchange.result())
+        return self._result(exchange.result())
 
     def _result(self, result: Any) -> Answer:
-        usage = self._exchange.logged_usage(result)
+        usage = self._prepared.logged_usage(result)
         if usage:
             self.log["usage"] = usage_summary(usage)
         if isinstance(result, Audio):
@@ -569,7 +594,7 @@ class Call:
         if self._native is not None:
             self._translator = _Pipe()
         else:
-            self._translator = self._exchange.open_stream(self._codec)
+            self._translator = self._prepared.open_stream(self._codec)
         self._state = "streaming"
         self.log["status"] = 200
         head = None if self._head_sent else self._stream_head()
@@ -602,6 +627,7 @@ class Call:
         rotation = self._rotations[0] if self._rotations else None
         if not (self._holding() and self._translator.empty):
             return None
+        assert rotation is not None  # _holding() says there is one
         rotation.emptied = True
         self._note("retried", "empty answer")
         rotation.retry_elsewhere()
@@ -640,7 +666,7 @@ class Call:
         self.log["message"] = self._scrub.text(error.message[:300])
         if self._head_sent:
             if self._translator is None:
-                self._translator = self._exchange.open_stream(self._codec)
+                self._translator = self._prepared.open_stream(self._codec)
             return self._end(self._translator.fail(error))
         try:
             headers = [("content-type", "application/json"), *error.headers()]

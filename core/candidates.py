@@ -131,7 +131,8 @@ def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
         return "server", part
     code = part.get("executableCode")
     if isinstance(code, dict) and isinstance(code.get("code"), str):
-        language = code.get("language") if isinstance(code.get("language"), str) else ""
+        language = code.get("language")
+        language = language if isinstance(language, str) else ""
         return "content", f"\n```{language.lower()}\n{code['code']}\n```\n"
     result = part.get("codeExecutionResult")
     if isinstance(result, dict) and isinstance(result.get("output"), str):
@@ -251,7 +252,8 @@ def blocked_prompt_message(feedback: Any) -> str | None:
     if not isinstance(feedback, dict) or not isinstance(feedback.get("blockReason"), str):
         return None
     message = f"Gemini blocked the prompt (blockReason: {feedback['blockReason']})."
-    ratings = feedback.get("safetyRatings") if isinstance(feedback.get("safetyRatings"), list) else []
+    ratings = feedback.get("safetyRatings")
+    ratings = ratings if isinstance(ratings, list) else []
     flagged = [
         f"{rating['category'].removeprefix('HARM_CATEGORY_').lower()}: {rating['probability'].lower()}"
         for rating in ratings

@@ -103,14 +103,15 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
         if method != "GET":
             raise MethodNotAllowedError(method, path, "GET")
         return Route("anthropic_model" if anthropic else "model", unquote(path[len("/models/"):]))
-    name, allowed = _ROUTES.get(path, (None, None))
-    if name is None and path.startswith("/messages/"):
+    served = _ROUTES.get(path)
+    if served is None and path.startswith("/messages/"):
         return Route("messages_unknown", path=path[:100])  # Anthropic's batches and the like: its own 404
-    if name == "models" and anthropic:
-        name = "anthropic_models"
-    if name is None:
+    if served is None:
         raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves {_ENDPOINTS}, and Gemini's own "
                             "API under /v1beta.", code="unknown_url")
+    name, allowed = served
+    if name == "models" and anthropic:
+        name = "anthropic_models"
     if method != allowed:
         raise MethodNotAllowedError(method, path, allowed)
     return Route(name)

@@ -203,7 +203,8 @@ def _segments(text: str) -> tuple[str, list[dict[str, Any]]]:
         end = max(start, _seconds(item.get("end"), start))
         segments.append({"start": start, "end": end, "text": item["text"].strip()})
         last = end
-    language = data.get("language") if isinstance(data.get("language"), str) else ""
+    language = data.get("language")
+    language = language if isinstance(language, str) else ""
     return language.strip().lower(), segments
 
 
