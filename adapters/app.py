@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
@@ -158,7 +159,13 @@ class _Request:
     async def _read(self, action: ReadBody) -> Any:
         # A timer that cancels this task, rather than asyncio.wait_for: that makes a task per request.
         task, expired = asyncio.current_task(), []
-        timer = asyncio.get_running_loop().call_later(action.timeout, lambda: (expired.append(True), task and task.cancel()))
+
+        def expire() -> None:
+            expired.append(True)
+            if task is not None:
+                task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(action.timeout, expire)
         try:
             self.raw_body = await self._read_body(action.limit)
         except asyncio.CancelledError:
@@ -325,7 +332,7 @@ class _Ticker:
         self._request, self._interval = request, interval
         self._loop = asyncio.get_running_loop()
         self._last = self._loop.time()
-        self._sending: asyncio.Future | None = None
+        self._sending: asyncio.Future[None] | None = None
         self._handle = self._loop.call_later(interval, self._check)
 
     def touch(self) -> None:
@@ -366,7 +373,7 @@ class _Watcher:
         self.fired = False
         self._request = request
         self._task = asyncio.current_task()
-        self._watch: asyncio.Future | None = None
+        self._watch: asyncio.Future[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(self.DELAY, self._start)
 
     def _start(self) -> None:

@@ -17,7 +17,8 @@ Log notes name a key by its position in the pool (1-based), never by the key.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import (
     AuthenticationError,
@@ -100,7 +101,8 @@ class KeyPool:
         if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
             isinstance(error, RateLimitError) and error.code == "insufficient_quota"
         ):
-            kind = "invalid" if isinstance(error, AuthenticationError) else "denied" if isinstance(error, PermissionDeniedError) else "billing"
+            kind = ("invalid" if isinstance(error, AuthenticationError)
+                    else "denied" if isinstance(error, PermissionDeniedError) else "billing")
             self._make_room(now)
             self._keys[key] = _KeyRest(now + self._cooldown, kind)
             return f"{who}: {_KIND_NOTES[kind]}, rests {self._cooldown:g} s"

@@ -526,7 +526,7 @@ class FakeGemini:
         if "status" in d:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
-        chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in texts(c))
+        chars = sum(len(t) for c in [*contents, body.get("systemInstruction")] for t in texts(c))
         served = served_model(model) if self.strict else model
         ask = Ask(served, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
                   f"fake-{next(self._ids)}")
@@ -563,7 +563,7 @@ class FakeGemini:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
         vectors = [{"values": embed_values(t, int(r.get("outputDimensionality") or 8))}
-                   for t, r in zip(items, reqs)]
+                   for t, r in zip(items, reqs, strict=True)]
         await send_json(req.send, 200, {"embeddings": vectors} if batch else {"embedding": vectors[0]})
 
 

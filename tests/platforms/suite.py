@@ -49,7 +49,8 @@ def sse_events(text: str) -> list:
 
 
 def chat(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
+    response = post(target, "/v1/chat/completions",
+                    {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -194,7 +195,8 @@ def transcription(target: Target, fake) -> None:
         writer.setframerate(16000)
         writer.writeframes(bytes(range(256)) * 250)
     response = httpx.post(f"{target.base_url}/v1/audio/transcriptions", headers=AUTH, timeout=30,
-                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")}, data={"model": "whisper-1", "response_format": "srt"})
+                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")},
+                          data={"model": "whisper-1", "response_format": "srt"})
     assert response.status_code == 200, response.text
     assert response.text.startswith("1\n00:00:00,000 --> ")
     sent = fake.requests[-1]["json"]["contents"][0]["parts"][1]["inlineData"]
