@@ -297,7 +297,7 @@ class Call:
     def _start(self) -> Any:
         if isinstance(self._instance, ConfigError):
             with contextlib.suppress(GatewayError):  # the error in the envelope of the API the client speaks, if its path says which
-                self._dialect = route(self.method, self._path(), self.headers).dialect
+                self._dialect_of(self._path())
             raise self._instance
         settings = self.settings = self._instance.settings
         self._scrub = Scrubber(settings.api_keys)
@@ -708,11 +708,18 @@ class Call:
         try:
             path = unquote(self._raw_path, errors="strict")
         except UnicodeDecodeError:
+            self._dialect_of(self._raw_path)
             raise InvalidRequestError("The request path is not valid percent-encoded UTF-8.") from None
         if not path.isprintable():
+            self._dialect_of(self._raw_path)
             raise InvalidRequestError("The request path holds control characters.")
         self.log["path"] = path
         return path
+
+    def _dialect_of(self, path: str) -> None:
+        """The envelope for a path refused before routing: the one its API would use (`/v1beta/…` Google's)."""
+        with contextlib.suppress(GatewayError):
+            self._dialect = route(self.method, path, self.headers).dialect
 
     def _secret(self, value: str | None) -> None:
         if value:
