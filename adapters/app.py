@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
@@ -99,12 +100,14 @@ class _Request:
 
     def __init__(self, gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
         self.gateway, self.receive, self._send = gateway, receive, send
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", ())}
+        # ASGI servers give header names lower-cased (https://asgi.readthedocs.io/en/latest/specs/www.html#http).
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        now = time.time()
         self.call = Call(gateway.instance(), scope["method"], target, headers, token=os.urandom(12).hex(),
-                         created=int(time.time()), now=time.time(), scheme=scope.get("scheme", "http"), codec=CODEC)
+                         created=int(now), now=now, scheme=scope.get("scheme", "http"), codec=CODEC)
         self.started = False  # the response head has gone: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
         self.responses: dict[int, UpstreamResponse] = {}  # open upstream streams, by request index
@@ -156,7 +159,13 @@ class _Request:
     async def _read(self, action: ReadBody) -> Any:
         # A timer that cancels this task, rather than asyncio.wait_for: that makes a task per request.
         task, expired = asyncio.current_task(), []
-        timer = asyncio.get_running_loop().call_later(action.timeout, lambda: (expired.append(True), task and task.cancel()))
+
+        def expire() -> None:
+            expired.append(True)
+            if task is not None:
+                task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(action.timeout, expire)
         try:
             self.raw_body = await self._read_body(action.limit)
         except asyncio.CancelledError:
@@ -323,7 +332,7 @@ class _Ticker:
         self._request, self._interval = request, interval
         self._loop = asyncio.get_running_loop()
         self._last = self._loop.time()
-        self._sending: asyncio.Future | None = None
+        self._sending: asyncio.Future[None] | None = None
         self._handle = self._loop.call_later(interval, self._check)
 
     def touch(self) -> None:
@@ -364,7 +373,7 @@ class _Watcher:
         self.fired = False
         self._request = request
         self._task = asyncio.current_task()
-        self._watch: asyncio.Future | None = None
+        self._watch: asyncio.Future[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(self.DELAY, self._start)
 
     def _start(self) -> None:

@@ -26,10 +26,11 @@ pool only when its exchange ended exactly at a message boundary; anything else c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 from collections import deque
-from typing import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from .connection import Connection
@@ -135,7 +136,7 @@ class HTTPClient:
         self._fixed_lines = self._fixed.count("\n")
         self._idle: list[Connection] = []
         self._count = 0  # connections open or opening, parked ones included
-        self._waiters: deque[tuple[asyncio.Future, bool]] = deque()  # (future, wants a fresh connection)
+        self._waiters: deque[tuple[asyncio.Future[Connection | None], bool]] = deque()  # (future, wants a fresh connection)
 
     async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> Response:
         """Send a request (`target`: path and query) and return once the final answer's headers are in."""
@@ -237,7 +238,7 @@ class HTTPClient:
     async def _queue(self, fresh: bool) -> Connection | None:
         """Wait for a connection (None: the slot of one that closed) in first-come order."""
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
+        waiter: asyncio.Future[Connection | None] = loop.create_future()
         entry = (waiter, fresh)
         self._waiters.append(entry)
         message = f"no free connection to {self.authority} within {self.pool_timeout:g} s " \
@@ -255,10 +256,8 @@ class HTTPClient:
             raise
         finally:
             timer.cancel()
-            try:
+            with contextlib.suppress(ValueError):
                 self._waiters.remove(entry)
-            except ValueError:
-                pass
 
     def _hand_over(self, connection: Connection | None) -> bool:
         """Give a connection, or the slot of one (None), to the first request waiting for one."""
@@ -366,6 +365,6 @@ def _visible(text: str) -> bool:
     return text.isascii() and text.isprintable() and " " not in text and bool(text)
 
 
-def _give_up(waiter: asyncio.Future, message: str) -> None:
+def _give_up(waiter: asyncio.Future[Connection | None], message: str) -> None:
     if not waiter.done():
         waiter.set_exception(PoolTimeout(message))

@@ -64,7 +64,7 @@ class Connection(asyncio.Protocol):
         self._buffered = 0
         self._paused = False
         self._error: Exception | None = None
-        self._wake: asyncio.Future | None = None
+        self._wake: asyncio.Future[None] | None = None
 
     def begin(self, head_only: bool) -> None:
         if self.used:
@@ -328,6 +328,6 @@ def _merge_lengths(section: bytes) -> bytes | None:
     return b"\r\n".join(merged)
 
 
-def _expire(waiter: asyncio.Future, timeout: float) -> None:
+def _expire(waiter: asyncio.Future[None], timeout: float) -> None:
     if not waiter.done():
         waiter.set_exception(ReadTimeout(f"no data from the server for {timeout:g} s"))

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import os
 import ssl
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from .http_errors import CAConfigError, ConnectError, ProxyConfigError
@@ -21,7 +21,7 @@ class Tunnel(asyncio.Protocol):
     """Reads a proxy's answer to CONNECT; the tunnel is then handed to TLS."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.established: asyncio.Future = loop.create_future()
+        self.established: asyncio.Future[int] = loop.create_future()
         self.extra = False  # bytes after the answer: nothing may come before the TLS handshake
         self._buffer = bytearray()
 

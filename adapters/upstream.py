@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Mapping, Protocol
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from core.config import Settings
 from core.errors import ConfigError
@@ -25,8 +26,12 @@ if TYPE_CHECKING:  # the seams' types; a Protocol class costs import time on eve
     class UpstreamResponse(Protocol):
         """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
 
-        status: int
-        headers: Mapping[str, str]
+        # Read-only members: an attribute of a narrower type (a dict of headers) satisfies them.
+        @property
+        def status(self) -> int: ...
+
+        @property
+        def headers(self) -> Mapping[str, str]: ...
 
         async def read(self) -> bytes: ...
 
@@ -37,7 +42,9 @@ if TYPE_CHECKING:  # the seams' types; a Protocol class costs import time on eve
     class UpstreamClient(Protocol):
         """What the shell needs of an HTTP client bound to GEMINI_BASE_URL (the tests' fake implements it)."""
 
-        async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> UpstreamResponse: ...
+        async def request(
+            self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None
+        ) -> UpstreamResponse: ...
 
         async def aclose(self) -> None: ...
 
@@ -66,7 +73,7 @@ class Upstream:
 
     def __init__(self, settings: Settings, factory: Callable[[Settings], UpstreamClient] | None = None) -> None:
         self.settings = settings
-        self._factory = factory or _http_client  # tests inject a fake client
+        self._factory: Callable[[Settings], UpstreamClient] = factory or _http_client  # tests inject a fake client
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: UpstreamClient | None = None
 

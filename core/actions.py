@@ -27,7 +27,7 @@ Headers = list[tuple[str, str]]
 class _Value:
     """Equality by fields and a readable repr, as a NamedTuple would give them."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.__slots__)

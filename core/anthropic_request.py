@@ -17,7 +17,8 @@ this module reads the rest:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .anthropic_content import conversation_to_gemini
 from .anthropic_tools import tool_choice_to_gemini, tools_to_gemini

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .config import Settings, is_header_safe
 from .errors import AuthenticationError, ConfigError
@@ -29,9 +29,9 @@ def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -
             return value.strip() or None
         if not value:
             return authorization  # a bare key without a scheme
-    for value in (headers.get("x-goog-api-key"), headers.get("x-api-key"), headers.get("api-key"), query.get("key")):
-        if value and value.strip():
-            return value.strip()
+    for given in (headers.get("x-goog-api-key"), headers.get("x-api-key"), headers.get("api-key"), query.get("key")):
+        if given and given.strip():
+            return given.strip()
     return None
 
 

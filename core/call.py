@@ -30,12 +30,15 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import contextlib
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
 from .auth import presented_credential, upstream_keys
 from .config import Settings
+from .endpoints import prepare
 from .errors import (
     ConfigError,
     GatewayError,
@@ -48,7 +51,6 @@ from .errors import (
     transport_error,
     upstream_not_json,
 )
-from .endpoints import prepare
 from .exchange import Exchange, Stamp
 from .instance import Instance
 from .jsontext import STDLIB, Codec, parse_request_body
@@ -91,7 +93,7 @@ class Call:
     __slots__ = ("_instance", "method", "_query", "_raw_path", "headers", "id", "_created", "_began", "_scheme", "_codec",
                  "_decoded", "_state", "log", "level", "secrets", "_scrub", "_cors", "_dialect", "_head_sent", "_held",
                  "_exchange", "_native", "_translator", "_requests", "_rotations", "_flying", "_upstream_headers",
-                 "_checking", "attempts", "settings", "_route", "_keys")
+                 "_checking", "attempts", "settings", "_route", "_keys", "_keyless")
 
     def __init__(self, instance: Instance | ConfigError, method: str, target: str, headers: Mapping[str, str], *,
                  token: str, created: int, now: float, scheme: str = "http", codec: Codec = STDLIB,
@@ -120,10 +122,11 @@ class Call:
         self._flying: set[int] = set()
         self._upstream_headers: list[tuple[str, str]] = []
         self._checking = False  # a key-pool check: one models list per key, then the pool's health
+        self._keys: tuple[str, ...] = ()
+        self._keyless = False  # an upload's continuation: Gemini's upload URL needs no key
         self.attempts = 0
         self.settings: Settings = _DEFAULTS  # until start() has the instance's
         self._route: Route = _NO_ROUTE
-        self._keys: tuple[str | None, ...] = ()
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -275,14 +278,26 @@ class Call:
         self._state = "done"
         return self.level, self.log
 
+    @property
+    def _live(self) -> Instance:
+        """The instance, past start() (where a ConfigError ends the call)."""
+        if isinstance(self._instance, ConfigError):
+            raise CallStateError("the instance is not configured: start() answers with its error")
+        return self._instance
+
+    @property
+    def _prepared(self) -> Exchange:
+        """The exchange of a request that is not a native call, once its body has been read."""
+        if self._exchange is None:
+            raise CallStateError("no exchange: the request has not been prepared, or is a native call")
+        return self._exchange
+
     # --- start, body, exchange --------------------------------------------------------------------
 
     def _start(self) -> Any:
         if isinstance(self._instance, ConfigError):
-            try:  # the error in the envelope of the API the client speaks, if its path says which
-                self._dialect = route(self.method, self._path(), self.headers).dialect
-            except GatewayError:
-                pass
+            with contextlib.suppress(GatewayError):  # the error in the envelope of the API the client speaks, if its path says which
+                self._dialect_of(self._path())
             raise self._instance
         settings = self.settings = self._instance.settings
         self._scrub = Scrubber(settings.api_keys)
@@ -327,7 +342,10 @@ class Call:
         plan = native_request(self.method, where.path, self._query, self.headers, raw_path=self._raw_path,
                               scope=settings.native_scope if server else None,
                               secret=upload_secret(settings.api_keys, settings.auth_tokens) if server else None)
-        self._keys = upstream_keys(self.headers, query, settings) if plan.needs_key else (None,)
+        if plan.needs_key:
+            self._keys = upstream_keys(self.headers, query, settings)
+        else:
+            self._keyless = True
         for key in self._keys:
             self._secret(key)
         self._native = plan
@@ -351,7 +369,7 @@ class Call:
         return self._fetching()
 
     def _pool_health(self) -> Answer:
-        health = self._instance.pool.health(self._keys, self._began)
+        health = self._live.pool.health(self._keys, self._began)
         return self._answer(200, self._codec.dumps({"mode": "server", "keys": health}), [("content-type", "application/json"),
                                                                                          ("cache-control", "no-store")])
 
@@ -399,9 +417,10 @@ class Call:
 
     def _fitted(self, request: UpstreamRequest) -> UpstreamRequest:
         """A generateContent request with what Gemini's 400s taught this instance about the model applied."""
-        if not _generates(request):
+        model = self._prepared.model if _generates(request) else None
+        if model is None:
             return request
-        body = self._instance.fits.apply(self._exchange.model, request.body, self._explicit())
+        body = self._live.fits.apply(model, request.body, self._explicit())
         return request if body is request.body else request._replace(body=body)
 
     def _explicit(self) -> frozenset[str]:
@@ -418,7 +437,7 @@ class Call:
                      self.settings.connect_timeout, self._keepalive() if self._streams() else 0.0)
 
     def _rotation(self, now: float) -> Rotation:
-        if self._keys == (None,):
+        if self._keyless:
             return Rotation([None], now)
         if self._exchange is not None and self._exchange.key_position is not None:
             # State Gemini keeps (an interaction) lives in one key's project: only that key can reach it.
@@ -429,7 +448,7 @@ class Call:
             rotation.error = NotFoundError("The Gemini key that holds this response is no longer in this gateway's key "
                                            "pool, so the response cannot be reached; start a new one.", code="not_found")
             return rotation
-        pool, model = self._instance.pool, self._model()
+        pool, model = self._live.pool, self._model()
         rotation = Rotation(pool.order(self._keys, now, self.settings.max_attempts, model=model), now)
         if not rotation.order:
             rotation.error = pool.refusal(self._keys, now, model=model)  # every key rests for this model
@@ -441,7 +460,7 @@ class Call:
         keys = self._keys
         if tag is None:
             return position if 0 <= position < len(keys) else None
-        tags = [key_tag(key) if key is not None else None for key in keys]
+        tags = [key_tag(key) for key in keys]
         if 0 <= position < len(keys) and tags[position] == tag:
             return position
         moved = next((index for index, found in enumerate(tags) if found == tag), None)
@@ -460,7 +479,9 @@ class Call:
         if self._state != "fetching" or index not in self._flying:
             raise CallStateError(f"request {index} has no attempt in flight")
         self._flying.discard(index)
-        return self._rotations[index]
+        rotation = self._rotations[index]
+        assert rotation is not None  # made by the attempt now in flight
+        return rotation
 
     def _answered(self, rotation: Rotation, index: int, status: int, headers: list[tuple[str, str]], body: bytes,
                   now: float) -> None:
@@ -481,7 +502,7 @@ class Call:
             if status == 400 and self._correct(rotation, index, body):
                 return
             # A 404 about state a pinned exchange continues means that state is gone, not that the model is unknown.
-            model = self._exchange.model if self._exchange.key_position is None else None
+            model = self._prepared.model if self._prepared.key_position is None else None
             self._failed(rotation, error_from_gemini(status, body, model=model), now, retry=True)
             return
         if self._requests[index].stream:
@@ -494,7 +515,7 @@ class Call:
             return
         self._report(rotation, None, now)
         self._keyed(rotation)
-        if (self._exchange.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
+        if (self._prepared.retries_empty and self.settings.retry_empty_answers and not rotation.emptied
                 and isinstance(data, dict) and _empty(data)):
             rotation.emptied = True
             self._note("retried", "empty answer")
@@ -506,9 +527,10 @@ class Call:
         """Gemini refused a value the gateway chose (a thinking level, a penalty, ...): send the request
         once more, to the same key, with what Gemini allows (core/fitting.py)."""
         request = self._requests[index]
-        if rotation.corrected or not _generates(request):
+        model = self._prepared.model if _generates(request) else None
+        if rotation.corrected or model is None:
             return False
-        correction = self._instance.fits.correct(self._exchange.model, request.body, 400, body, self._explicit())
+        correction = self._live.fits.correct(model, request.body, 400, body, self._explicit())
         if correction is None:
             return False
         rotation.corrected = True
@@ -521,16 +543,17 @@ class Call:
         """Tell the exchange which key (by position in this call's keys, never the key) answered."""
         exchange = self._exchange
         # Only exchanges that start state listen (the fingerprint costs a hash, the first one an import).
-        if exchange is not None and rotation.key is not None and type(exchange).keyed is not Exchange.keyed:
-            exchange.keyed(self._keys.index(rotation.key), key_tag(rotation.key))
+        if exchange is not None and not self._keyless and type(exchange).keyed is not Exchange.keyed:
+            key = rotation.key
+            exchange.keyed(self._keys.index(key), key_tag(key))
 
     def _failed(self, rotation: Rotation, error: GatewayError, now: float, *, retry: bool) -> None:
         self._report(rotation, error, now)
         rotation.fail(error, retry=retry and should_retry(error, now - rotation.started))
 
     def _report(self, rotation: Rotation, error: GatewayError | None, now: float) -> None:
-        if self._keys != (None,):
-            note = self._instance.pool.report(rotation.key, error, now, model=self._model())
+        if not self._keyless:
+            note = self._live.pool.report(rotation.key, error, now, model=self._model())
             if note:
                 self._note("keys", note)
 
@@ -541,7 +564,8 @@ class Call:
     def _next(self) -> Any:
         if self._checking:
             return self._pool_health()  # every key has been asked; the pool has the answers
-        for rotation in self._rotations:
+        rotations = [rotation for rotation in self._rotations if rotation is not None]  # all of them: next() checked
+        for rotation in rotations:
             if rotation.error is not None and rotation.result is None:
                 if self._native is not None and rotation.answer is not None:
                     return self._relay(*rotation.answer)
@@ -549,16 +573,17 @@ class Call:
         if self._native is not None:
             if self._native.request.stream:
                 return self._open_stream()
-            return self._relay(*self._rotations[0].answer)
-        if self._exchange.stream:
+            return self._relay(*rotations[0].answer)
+        exchange = self._prepared
+        if exchange.stream:
             return self._open_stream()
-        requests = self._exchange.feed([rotation.result for rotation in self._rotations])
+        requests = exchange.feed([rotation.result for rotation in rotations])
         if requests:
             return self._fetch(requests)
-        return self._result(self._exchange.result())
+        return self._result(exchange.result())
 
     def _result(self, result: Any) -> Answer:
-        usage = self._exchange.logged_usage(result)
+        usage = self._prepared.logged_usage(result)
         if usage:
             self.log["usage"] = usage_summary(usage)
         if isinstance(result, Audio):
@@ -597,7 +622,7 @@ class Call:
         if self._native is not None:
             self._translator = _Pipe()
         else:
-            self._translator = self._exchange.open_stream(self._codec)
+            self._translator = self._prepared.open_stream(self._codec)
         self._state = "streaming"
         self.log["status"] = 200
         head = None if self._head_sent else self._stream_head()
@@ -630,6 +655,7 @@ class Call:
         rotation = self._rotations[0] if self._rotations else None
         if not (self._holding() and self._translator.empty):
             return None
+        assert rotation is not None  # _holding() says there is one
         rotation.emptied = True
         self._note("retried", "empty answer")
         rotation.retry_elsewhere()
@@ -650,7 +676,9 @@ class Call:
         self._state = "done"
         self.log.setdefault("status", status)
         all_headers = [*headers, *(self._cors if cors else ()), ("x-request-id", self.id)]
-        return Answer(status, self._scrub.headers(all_headers), self._scrub.whole(body) if body else b"", audio)
+        if self._native is not None:  # Gemini's own headers are relayed: they too may quote a key
+            all_headers = self._scrub.headers(all_headers)
+        return Answer(status, all_headers, self._scrub.whole(body) if body else b"", audio)
 
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
@@ -668,7 +696,7 @@ class Call:
         self.log["message"] = self._scrub.text(error.message[:300])
         if self._head_sent:
             if self._translator is None:
-                self._translator = self._exchange.open_stream(self._codec)
+                self._translator = self._prepared.open_stream(self._codec)
             return self._end(self._translator.fail(error))
         try:
             headers = [("content-type", "application/json"), *error.headers()]
@@ -700,11 +728,18 @@ class Call:
         try:
             path = unquote(self._raw_path, errors="strict")
         except UnicodeDecodeError:
+            self._dialect_of(self._raw_path)
             raise InvalidRequestError("The request path is not valid percent-encoded UTF-8.") from None
         if not path.isprintable():
+            self._dialect_of(self._raw_path)
             raise InvalidRequestError("The request path holds control characters.")
         self.log["path"] = path
         return path
+
+    def _dialect_of(self, path: str) -> None:
+        """The envelope for a path refused before routing: the one its API would use (`/v1beta/…` Google's)."""
+        with contextlib.suppress(GatewayError):
+            self._dialect = route(self.method, path, self.headers).dialect
 
     def _secret(self, value: str | None) -> None:
         if value:

@@ -6,7 +6,8 @@ inside), which keeps all of them out of the import every cold start pays for.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .config import Settings
 from .errors import NotFoundError

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from .quota import Quota
 
 __all__ = [
+    "DIALECTS",
+    "TRANSPORT_KINDS",
     "AuthenticationError",
     "ConfigError",
     "GatewayError",
@@ -44,10 +46,8 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestTooLargeError",
-    "TRANSPORT_KINDS",
     "ServiceUnavailableError",
     "UpstreamError",
-    "DIALECTS",
     "body_too_large",
     "body_too_slow",
     "describe_exception",

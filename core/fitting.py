@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .thinking import LEVEL_ORDER
 
@@ -159,7 +160,7 @@ class Fits:
             if clamped != budget:
                 return Correction(_with(body, _BUDGET, clamped), f"thinkingBudget {budget} -> {clamped} (allowed: {lowest}-{highest})")
         bad = _BUDGET_BAD.search(message)
-        if _BUDGET_ZERO.search(message) and budget == 0 or bad and int(bad.group(1)) == budget:
+        if (_BUDGET_ZERO.search(message) and budget == 0) or (bad and int(bad.group(1)) == budget):
             self._fit(model).dropped.add(_BUDGET)
             return Correction(_without(body, _BUDGET), f"thinkingBudget {budget} dropped (the model's own default)")
         return None

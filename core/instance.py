@@ -6,8 +6,7 @@ answers have taught about its models. A shell makes one `Instance` and hands it 
 
 from __future__ import annotations
 
-from typing import Mapping
-
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .config import Settings, settings_from_env

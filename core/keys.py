@@ -17,7 +17,8 @@ Log notes name a key by its position in the pool (1-based), never by the key.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import (
     AuthenticationError,
@@ -100,7 +101,8 @@ class KeyPool:
         if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
             isinstance(error, RateLimitError) and error.code == "insufficient_quota"
         ):
-            kind = "invalid" if isinstance(error, AuthenticationError) else "denied" if isinstance(error, PermissionDeniedError) else "billing"
+            kind = ("invalid" if isinstance(error, AuthenticationError)
+                    else "denied" if isinstance(error, PermissionDeniedError) else "billing")
             self._make_room(now)
             self._keys[key] = _KeyRest(now + self._cooldown, kind)
             return f"{who}: {_KIND_NOTES[kind]}, rests {self._cooldown:g} s"
@@ -133,10 +135,10 @@ class KeyPool:
             wait = min(self._keys[key].until for key in keys) - now
             if any(self._keys[key].kind == "invalid" for key in keys):
                 return AuthenticationError(
-                    f"Gemini refused {_keys_phrase(keys)} as invalid or suspended; they are set aside for {wait:.0f} s more."
+                    f"Gemini refused {_keys_phrase(keys)} as invalid or suspended; {_set_aside(keys)} for {wait:.0f} s more."
                 )
             return PermissionDeniedError(
-                f"Gemini denied {_keys_phrase(keys)} permission; they are set aside for {wait:.0f} s more."
+                f"Gemini denied {_keys_phrase(keys)} permission; {_set_aside(keys)} for {wait:.0f} s more."
             )
         wakes = sorted((self._wake(key, bucket, now), key) for key in keys) if keys else []
         earliest = wakes[0][0] if wakes else now + RATE_LIMIT_REST
@@ -211,6 +213,10 @@ _KIND_NOTES = {
 
 def _keys_phrase(keys: Sequence[str]) -> str:
     return "the API key" if len(keys) == 1 else f"all {len(keys)} API keys"
+
+
+def _set_aside(keys: Sequence[str]) -> str:
+    return "it is set aside" if len(keys) == 1 else "they are set aside"
 
 
 def should_retry(error: GatewayError, elapsed: float) -> bool:

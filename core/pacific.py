@@ -21,7 +21,7 @@ def next_pacific_midnight(now: float) -> float:
     """The Unix time of the first midnight in Los Angeles strictly after `now`."""
     local = now + _offset(now)
     day = int(local // _DAY) + 1  # the next local date, as days since 1970-01-01
-    year, month, date = _civil_from_days(day)
+    year, _, _ = _civil_from_days(day)
     # DST starts and ends at 02:00, so at 00:00 of a date it is in force from the day after the
     # March change up to and including the November change day.
     daylight = _dst_start_day(year) < day <= _dst_end_day(year)

@@ -20,7 +20,8 @@ schemas and thinking reach Gemini. What only the Responses API has is handled he
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .chat import ChatPlan, chat_request_to_gemini
 from .chat_response import check_gemini_response
@@ -216,7 +217,8 @@ def _tool_choice_to_chat(choice: Any) -> Any:
     choice = require_dict(choice, "tool_choice")
     kind = get_str(choice, "type", "tool_choice", required=True)
     if kind in ("function", "custom"):
-        name = gemini_function_name(get_str(choice, "name", "tool_choice", required=True) or "", get_str(choice, "namespace", "tool_choice"))
+        name = gemini_function_name(get_str(choice, "name", "tool_choice", required=True),
+                                    get_str(choice, "namespace", "tool_choice"))
         return {"type": "function", "function": {"name": name}}
     if kind == "allowed_tools":
         names = []

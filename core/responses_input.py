@@ -28,9 +28,9 @@ never `messages[3].content[1].image_url.url`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
-
 import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_str, require_dict

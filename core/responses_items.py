@@ -138,12 +138,14 @@ class OutputItems:
         if kind == "message":
             self._open = _Open(kind, index, self._id("msg"))
             where = {"item_id": self._open.id, "output_index": index, "content_index": 0}
-            return events + [
+            return [
+                *events,
                 {"type": "response.output_item.added", "output_index": index, "item": _message(self._open.id, "in_progress", [])},
                 {"type": "response.content_part.added", **where, "part": _output_text("", [])},
             ]
         self._open = _Open(kind, index, self._id("rs"))
-        return events + [
+        return [
+            *events,
             {"type": "response.output_item.added", "output_index": index, "item": _reasoning(self._open.id, [], None)},
         ]
 
@@ -226,7 +228,8 @@ class OutputItems:
         index, item = len(self.items), web_search_item(self._server)
         self._server = []
         self.items.append(item)
-        return events + [
+        return [
+            *events,
             {"type": "response.output_item.added", "output_index": index, "item": {**item, "status": "in_progress"}},
             {"type": "response.output_item.done", "output_index": index, "item": item},
         ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 from .config import Settings
@@ -118,14 +119,15 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None, quer
         if method != "GET":
             raise MethodNotAllowedError(method, path, "GET")
         return Route("anthropic_model" if anthropic else "model", unquote(path[len("/models/"):]))
-    name, allowed = _ROUTES.get(path, (None, None))
-    if name is None and path.startswith("/messages/"):
+    served = _ROUTES.get(path)
+    if served is None and path.startswith("/messages/"):
         return Route("messages_unknown", path=path[:100])  # Anthropic's batches and the like: its own 404
-    if name == "models" and anthropic:
-        name = "anthropic_models"
-    if name is None:
+    if served is None:
         raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves {_ENDPOINTS}, and Gemini's own "
                             "API under /v1beta.", code="unknown_url")
+    name, allowed = served
+    if name == "models" and anthropic:
+        name = "anthropic_models"
     if method != allowed:
         raise MethodNotAllowedError(method, path, allowed)
     return Route(name)
@@ -175,7 +177,8 @@ def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]
 def preflight_headers(origin: str | None, headers: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
     """The answer to a CORS preflight: the methods we serve and the headers the browser asked about."""
     requested = headers.get("access-control-request-headers")
-    return cors_headers(origin, settings) + [
+    return [
+        *cors_headers(origin, settings),
         ("access-control-allow-methods", _ALLOWED_METHODS),
         ("access-control-allow-headers", requested or _ALLOWED_HEADERS),
         ("access-control-max-age", "86400"),

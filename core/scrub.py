@@ -11,7 +11,7 @@ could be the start of a secret, and sends it with the next chunk (or at the end)
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["MARKER", "MIN_SECRET", "Scrubber"]
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -30,7 +31,7 @@ class Ask(NamedTuple):
     body: bytes = b"A"
     method: str = "POST"
     target: str = "/v1beta/models/m:generateContent"
-    headers: dict[str, str] = {}
+    headers: Mapping[str, str] = {}
     pause: float = 0.0  # before sending it
 
 
@@ -132,7 +133,7 @@ async def drive_httpx(url: str, asks: Sequence[Ask], trust: ssl.SSLContext | Non
     return outcomes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _default_trust() -> ssl.SSLContext:
     """httpx's own default context, made once: loading certifi's bundle costs ~25 ms per client."""
     return httpx.create_ssl_context()

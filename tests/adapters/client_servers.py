@@ -11,7 +11,8 @@ import asyncio
 import socket
 import ssl
 import struct
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from adapters.client import HTTPClient
 

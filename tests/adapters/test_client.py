@@ -179,7 +179,7 @@ def test_timeouts_waiting_for_the_headers_and_between_body_chunks():
 
     async def main():
         _, port = await serve(silent)
-        with pytest.raises(ReadTimeout, match="0.2 s"):
+        with pytest.raises(ReadTimeout, match=r"0\.2 s"):
             await client(port, read_timeout=0.2).request("GET", "/", {})
         _, port = await serve(stalls)
         response = await client(port, read_timeout=0.2).request("GET", "/", {})
@@ -203,7 +203,7 @@ def test_nothing_listening_is_a_connect_error_and_a_hung_connect_a_connect_timeo
             await asyncio.sleep(5)
 
         monkeypatch.setattr(asyncio.get_running_loop(), "create_connection", never)
-        with pytest.raises(ConnectTimeout, match="within 0.1 s"):
+        with pytest.raises(ConnectTimeout, match=r"within 0\.1 s"):
             await client(port, connect_timeout=0.1).request("GET", "/", {})
 
     run(main())
@@ -267,7 +267,7 @@ async def connect_proxy(seen: list[bytes], status: bytes = b"200 Connection esta
     async def handler(reader, writer):
         head = await reader.readuntil(b"\r\n\r\n")
         seen.append(head)
-        host, port = head.split()[1].decode().rsplit(":", 1)
+        _, port = head.split()[1].decode().rsplit(":", 1)
         writer.write(b"HTTP/1.1 " + status + b"\r\n\r\n")
         if not status.startswith(b"200"):
             writer.close()
@@ -301,7 +301,7 @@ def test_https_through_an_https_proxy_tunnel_with_credentials(tls):
         assert await response.read() == b"/v1beta/models"  # origin-form inside the tunnel
         _, refused_port = await connect_proxy(seen, b"407 Proxy Authentication Required")
         env = {"https_proxy": f"127.0.0.1:{refused_port}"}
-        with pytest.raises(ConnectError, match="refused to tunnel.*407"):
+        with pytest.raises(ConnectError, match=r"refused to tunnel.*407"):
             await client(port, "https", ssl_context=trusted, env=env).request("GET", "/", {})
 
     run(main())

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import pytest
 import trustme
@@ -162,8 +163,8 @@ SCENARIOS = [
     Scenario("endless trailers", [[CHUNKED, b"5\r\nfor A\r\n0\r\nx: " + b"t" * 400_000, HOLD]], [A], ("200, then protocol", "A@1")),
 
     # --- slow drips ----------------------------------------------------------------------------
-    Scenario("a slow header section", [drip(b"HTTP/1.1 200 OK\r\nx-drip: 0123456789abcdef0123\r\ncontent-length: 5\r\n\r\n", 0.01)
-                                       + [b"for A"]],
+    Scenario("a slow header section", [[*drip(b"HTTP/1.1 200 OK\r\nx-drip: 0123456789abcdef0123\r\ncontent-length: 5\r\n\r\n", 0.01),
+                                        b"for A"]],
              [A], ("no status: read timeout", "A@1"), httpx=("200 for A", "A@1"),
              why="read_timeout bounds the whole header section for us, each read for httpx: a drip cannot hold us",
              timeout=0.4),
@@ -217,7 +218,7 @@ def outcomes(certificates) -> dict[str, Any]:
     async def main():
         return await asyncio.gather(*(both(scenario) for scenario in SCENARIOS), return_exceptions=True)
 
-    return dict(zip([scenario.name for scenario in SCENARIOS], run(main())))
+    return dict(zip([scenario.name for scenario in SCENARIOS], run(main()), strict=True))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.name for scenario in SCENARIOS])

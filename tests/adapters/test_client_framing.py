@@ -496,7 +496,8 @@ def test_repeated_content_lengths_then_a_drip_join_the_section_once_per_line_end
     joins = []
     final_head = module._final_head
     monkeypatch.setattr(module, "_final_head", lambda raw: joins.append(len(raw)) or final_head(raw))
-    head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n|" + b"|".join(b"x-drip: 1\r\n"[i:i + 1] for i in range(11)) + b"|\r\n|{}"
+    drip = b"|".join(b"x-drip: 1\r\n"[i:i + 1] for i in range(11))
+    head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 2\r\n|" + drip + b"|\r\n|{}"
     handler, _ = per_request(head, pause=0.002)
 
     async def main():

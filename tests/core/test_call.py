@@ -7,12 +7,12 @@ native calls, steps out of order — runs in plain CPython, in microseconds, wit
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import core.exchange
-
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import MAX_PARALLEL, Call, CallStateError
 from core.config import Settings, settings_from_env
@@ -21,7 +21,9 @@ from core.forms import Form
 from core.instance import Instance
 from core.keys import key_tag
 
-KEY1, KEY2, KEY3 = "AIzaSyTestKeyNumberOne00000000000000001", "AIzaSyTestKeyNumberTwo00000000000000002", "AIzaSyTestKeyNumberThree000000000000003"
+KEY1 = "AIzaSyTestKeyNumberOne00000000000000001"
+KEY2 = "AIzaSyTestKeyNumberTwo00000000000000002"
+KEY3 = "AIzaSyTestKeyNumberThree000000000000003"
 TOKEN = "gateway-token-0001"
 NOW = 1_800_000_000.0
 
@@ -390,14 +392,15 @@ def test_a_client_that_left_is_logged_as_such():
     call = new_call()
     call.start()
     call.gone()
-    level, fields = call.finish(NOW + 1)
+    _, fields = call.finish(NOW + 1)
     assert fields["status"] == 499 and fields["disconnected"] and fields["ms"] == 1000.0
 
 
 # --- fitting and the pool -------------------------------------------------------------------------
 
 # A real refusal (earendil-works/pi#9455, WritingTools#282): the model takes no MINIMAL level.
-NO_MINIMAL = error_body(400, "INVALID_ARGUMENT", "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
+NO_MINIMAL = error_body(400, "INVALID_ARGUMENT",
+                        "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
 
 
 def thinking_chat(model: str, **extra: Any) -> bytes:

@@ -308,7 +308,7 @@ def test_a_blocked_prompt_is_a_refusal(gw):
 def test_a_stream_that_fails_half_way_ends_with_error_and_response_failed(gw):
     with sdk(gw).responses.stream(model=FLASH, input="boom #fake:midstream_error") as stream:
         events = list(stream)
-        with pytest.raises(RuntimeError, match="response.completed"):
+        with pytest.raises(RuntimeError, match=r"response\.completed"):
             stream.get_final_response()
 
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") != ""

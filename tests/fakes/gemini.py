@@ -52,6 +52,7 @@ any text; only status/sleep/first_delay apply there):
   chunks=N           number of stream chunks            delay=S   sleep between chunks
   first_delay=S      sleep before the response starts   sleep=S   same (meant for non-stream)
   status=CODE        answer that error envelope (429 gets the quota details)
+  suspended          403 PERMISSION_DENIED quoting the request's key, as real Gemini does
   cut                stream: end after 2 chunks, no finishReason
   midstream_error    stream: after 2 chunks send a RESOURCE_EXHAUSTED error event, end
   garbage            stream: an unparsable ``data:`` line after 2 chunks, then go on
@@ -529,7 +530,10 @@ class FakeGemini:
         if "status" in d:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
-        chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in texts(c))
+        if "suspended" in d:  # the real text quotes the key: google-gemini/gemini-cli#1580, googleapis/python-genai#1056
+            return await send_json(req.send, 403, error_body(
+                403, f"Permission denied: Consumer 'api_key:{req.key}' has been suspended."))
+        chars = sum(len(t) for c in [*contents, body.get("systemInstruction")] for t in texts(c))
         served = served_model(model) if self.strict else model
         ask = Ask(served, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
                   f"fake-{next(self._ids)}")
@@ -566,7 +570,7 @@ class FakeGemini:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
         vectors = [{"values": embed_values(t, int(r.get("outputDimensionality") or 8))}
-                   for t, r in zip(items, reqs)]
+                   for t, r in zip(items, reqs, strict=True)]
         await send_json(req.send, 200, {"embeddings": vectors} if batch else {"embedding": vectors[0]})
 
 

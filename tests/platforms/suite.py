@@ -33,6 +33,7 @@ class Target:
     name: str
     base_url: str
     streams: bool = True  # False where the platform buffers a streamed body (Mangum)
+    remembers: bool = True  # False where each request gets a fresh instance (netlify-cli's local server), so no pool memory
 
 
 def post(target: Target, path: str, body: dict, **kwargs) -> httpx.Response:
@@ -49,7 +50,8 @@ def sse_events(text: str) -> list:
 
 
 def chat(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
+    response = post(target, "/v1/chat/completions",
+                    {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -117,9 +119,28 @@ def upstream_429(target: Target, fake) -> None:
     assert response.status_code == 429
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert int(response.headers["retry-after"]) >= 7
-    again = post(target, "/v1/chat/completions", {**body, "messages": [{"role": "user", "content": "again"}]}, headers=limited)
-    assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1  # the pool says when, without asking
+    if target.remembers:
+        again = post(target, "/v1/chat/completions", {**body, "messages": [{"role": "user", "content": "again"}]}, headers=limited)
+        assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1  # the pool says when, without asking
     assert len(fake.requests) == 1
+
+
+def key_never_echoed(target: Target, fake) -> None:
+    # Gemini quotes a suspended key in its 403; no platform may hand it on, in a body, a header or a stream.
+    suspended = "AIzaPlatformSuiteSuspended01"
+    headers = {"Authorization": f"Bearer {suspended}"}
+    body = {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:suspended"}]}
+    response = post(target, "/v1/chat/completions", body, headers=headers)
+    assert response.status_code == 403, response.text
+    assert "api_key:[redacted]' has been suspended" in response.text
+    assert suspended not in response.text and suspended not in str(response.headers)
+    if not target.remembers:
+        return
+    # The key now rests: the stream is refused without asking Gemini, and says why.
+    again = post(target, "/v1/chat/completions", {**body, "stream": True}, headers=headers)
+    assert again.status_code == 403 and "set aside" in again.json()["error"]["message"], again.text
+    assert suspended not in again.text
+    assert [r["key"] for r in fake.requests] == [suspended]
 
 
 def bad_request(target: Target, fake) -> None:
@@ -194,7 +215,8 @@ def transcription(target: Target, fake) -> None:
         writer.setframerate(16000)
         writer.writeframes(bytes(range(256)) * 250)
     response = httpx.post(f"{target.base_url}/v1/audio/transcriptions", headers=AUTH, timeout=30,
-                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")}, data={"model": "whisper-1", "response_format": "srt"})
+                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")},
+                          data={"model": "whisper-1", "response_format": "srt"})
     assert response.status_code == 200, response.text
     assert response.text.startswith("1\n00:00:00,000 --> ")
     sent = fake.requests[-1]["json"]["contents"][0]["parts"][1]["inlineData"]
@@ -340,7 +362,7 @@ def messages_stream(target: Target, fake) -> None:
     assert "thoughtSignature" in fake.requests[-1]["json"]["contents"][1]["parts"][0]
 
 
-BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
+BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, key_never_echoed, bad_request, cors,
               native_generate, native_upload, images, speech, transcription,
               responses, responses_stream_tool_call, responses_bad_input, responses_stored, messages, messages_stream,
               landing_page]

@@ -45,7 +45,7 @@ def start(fake_url: str):
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url, process, log)
-            yield Target(NAME, base_url)
+            yield Target(NAME, base_url, remembers=False)  # a fresh worker per request
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # its own process group: netlify-cli and its workers
             try:
