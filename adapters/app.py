@@ -12,18 +12,22 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call
 from core.errors import ConfigError, GatewayError
 from core.instance import Instance
 
-from .asgi import Receive, Scope, Send
 from .jsonfast import CODEC
 from .logs import configure, log_request
 from .platforms import platform_from_env
-from .upstream import Upstream, UpstreamClient, UpstreamResponse, transport_failure
+from .upstream import Upstream, transport_failure
+
+if TYPE_CHECKING:  # types only: a Protocol or a generic alias costs import time on every cold start
+    from .asgi import Receive, Scope, Send
+    from .upstream import UpstreamClient, UpstreamResponse
 
 __all__ = ["Gateway", "app"]
 
@@ -96,12 +100,14 @@ class _Request:
 
     def __init__(self, gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
         self.gateway, self.receive, self._send = gateway, receive, send
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", ())}
+        # ASGI servers give header names lower-cased (https://asgi.readthedocs.io/en/latest/specs/www.html#http).
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        now = time.time()
         self.call = Call(gateway.instance(), scope["method"], target, headers, token=os.urandom(12).hex(),
-                         created=int(time.time()), now=time.time(), scheme=scope.get("scheme", "http"), codec=CODEC)
+                         created=int(now), now=now, scheme=scope.get("scheme", "http"), codec=CODEC)
         self.started = False  # the response head has gone: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
         self.responses: dict[int, UpstreamResponse] = {}  # open upstream streams, by request index
@@ -151,10 +157,24 @@ class _Request:
     # --- body ---------------------------------------------------------------------------------------
 
     async def _read(self, action: ReadBody) -> Any:
+        # A timer that cancels this task, rather than asyncio.wait_for: that makes a task per request.
+        task, expired = asyncio.current_task(), []
+
+        def expire() -> None:
+            expired.append(True)
+            if task is not None:
+                task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(action.timeout, expire)
         try:
-            self.raw_body = await asyncio.wait_for(self._read_body(action.limit), action.timeout)
-        except asyncio.TimeoutError:
+            self.raw_body = await self._read_body(action.limit)
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            _uncancel()
             return self.call.body_timeout()
+        finally:
+            timer.cancel()
         return self.call.body(self.raw_body)
 
     async def _read_body(self, limit: int) -> bytes:
@@ -191,15 +211,16 @@ class _Request:
             return self.call.abort(error)
         if action.keepalive:
             self._tick_every(action.keepalive)
-        indices = iter(range(len(action.requests)))
-
-        async def worker() -> None:
-            for index in indices:  # the workers share one iterator: at most `parallel` requests in flight
-                await self._attempts(client, action, index)
-
         if action.parallel == 1:
-            await worker()
+            for index in range(len(action.requests)):
+                await self._attempts(client, action, index)
         else:
+            indices = iter(range(len(action.requests)))
+
+            async def worker() -> None:
+                for index in indices:  # the workers share one iterator: at most `parallel` requests in flight
+                    await self._attempts(client, action, index)
+
             await asyncio.gather(*(worker() for _ in range(action.parallel)))
         return self.call.next(time.time())
 
@@ -208,12 +229,9 @@ class _Request:
         call, outgoing = self.call, action.requests[index]
         while (attempt := call.attempt(index, time.time())) is not None:
             try:
-                response = await client.request(outgoing.method, outgoing.target, dict(attempt.headers), attempt.body)
+                response = await client.request(outgoing.method, outgoing.target, attempt.headers, attempt.body)
             except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                call.unreachable(index, *failure, time.time())
+                call.unreachable(index, *_failure(exc), time.time())  # no status came: another key may be tried
                 continue
             if outgoing.stream and response.status == 200:
                 self.responses[index] = response
@@ -222,10 +240,7 @@ class _Request:
             try:
                 body = await response.read()
             except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                call.cut(index, *failure, time.time())
+                call.cut(index, *_failure(exc), time.time())  # the status came, the body did not: never another key
                 continue
             call.answered(index, response.status, list(response.headers.items()), body, time.time())
 
@@ -248,10 +263,7 @@ class _Request:
                     if call.closed:
                         break
             except Exception as exc:
-                failure = transport_failure(exc)
-                if failure is None:
-                    raise
-                return await self._stop_ticking(call.fail(*failure))
+                return await self._stop_ticking(call.fail(*_failure(exc)))
             return await self._stop_ticking(call.close())
         finally:
             await response.aclose()
@@ -320,7 +332,7 @@ class _Ticker:
         self._request, self._interval = request, interval
         self._loop = asyncio.get_running_loop()
         self._last = self._loop.time()
-        self._sending: asyncio.Future | None = None
+        self._sending: asyncio.Future[None] | None = None
         self._handle = self._loop.call_later(interval, self._check)
 
     def touch(self) -> None:
@@ -361,7 +373,7 @@ class _Watcher:
         self.fired = False
         self._request = request
         self._task = asyncio.current_task()
-        self._watch: asyncio.Future | None = None
+        self._watch: asyncio.Future[None] | None = None
         self._timer = asyncio.get_running_loop().call_later(self.DELAY, self._start)
 
     def _start(self) -> None:
@@ -382,6 +394,14 @@ class _Watcher:
         self._timer.cancel()
         if self._watch is not None:
             self._watch.cancel()
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """(kind, cause) of the HTTP client's failure; anything else is a bug, raised again as it was."""
+    failure = transport_failure(exc)
+    if failure is None:
+        raise exc
+    return failure
 
 
 def _uncancel() -> None:

@@ -2,199 +2,70 @@
 
 Why not httpx: under load 78% of the gateway's CPU went to httpx, httpcore and anyio, and the
 import alone cost about as much as a bare interpreter start. This client does what calling Gemini
-needs and nothing more — one origin, HTTP/1.1, a pool of kept-alive connections, responses parsed
-by httptools (C, the parser uvicorn uses), an `HTTPS_PROXY` tunnel — and bench/RESULTS.md has the
-figures behind the choice.
+needs and nothing more — one origin, HTTP/1.1, a bounded pool of kept-alive connections, responses
+parsed by httptools (llhttp, Node's parser, as uvicorn uses it), an `HTTPS_PROXY` tunnel — and
+bench/RESULTS.md has the figures behind the choice. tests/adapters/test_client_differential.py
+holds it to httpx's behaviour against misbehaving servers, and names each deliberate difference.
 
     client = HTTPClient("https://generativelanguage.googleapis.com", connect_timeout=10, read_timeout=300)
     response = await client.request("POST", "/v1beta/models/m:generateContent", headers, body)
     data = await response.read()                 # or: async for chunk in response.stream(): ...
 
-Timeouts work as httpx's do: `connect_timeout` for opening a connection, `read_timeout` for each
-wait on the server (the headers, then every chunk of the body).
+`request()` returns once the final status and headers are in: a failure it raises means no status
+arrived; a failure while reading the body means one did (the caller must not retry on another key
+then — that request was billed). `connect_timeout` bounds opening a connection; `read_timeout`
+bounds the whole header section, then each wait for the body, and the wait for a free connection
+when `max_connections` are busy.
+
+Gemini bills every request it receives, so a request is sent again only once, only when a reused
+kept-alive connection closed before any byte of the answer (the server dropped it while it was
+parked: it never read the request), and only on a fresh connection. A connection goes back to the
+pool only when its exchange ended exactly at a message boundary; anything else closes it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
+import contextlib
 import os
 import ssl
 from collections import deque
-from typing import AsyncIterator, Mapping
-from urllib.parse import unquote, urlsplit
+from collections.abc import AsyncIterator, Mapping
+from urllib.parse import urlsplit
 
-import httptools
+from .connection import Connection
+from .http_errors import (
+    CAConfigError,
+    ClientError,
+    ConnectError,
+    ConnectTimeout,
+    HeaderTooLarge,
+    LocalProtocolError,
+    PoolTimeout,
+    ProtocolError,
+    ProxyConfigError,
+    ReadTimeout,
+    _Unanswered,
+)
+from .reach import Tunnel, proxy_for, tls_context
 
-__all__ = ["ClientError", "ConnectError", "ConnectTimeout", "HTTPClient", "ProtocolError", "ProxyConfigError", "ReadTimeout",
-           "Response"]
+# The exceptions are the client's API too (adapters/http_errors.py holds them).
+__all__ = ["CAConfigError", "ClientError", "ConnectError", "ConnectTimeout", "HTTPClient", "HeaderTooLarge",
+           "LocalProtocolError", "PoolTimeout", "ProtocolError", "ProxyConfigError", "ReadTimeout", "Response"]
 
+MAX_CONNECTIONS = 256  # per client: under the usual 1024 descriptors, with as many left for our own clients
 _IDLE_LIMIT = 100  # kept-alive connections parked per client
-_HIGH_WATER = 1 << 20  # buffered body bytes above which the socket stops being read
-
-
-class ClientError(Exception):
-    """A call that got no usable HTTP answer."""
-
-
-class ConnectError(ClientError):
-    pass
-
-
-class ConnectTimeout(ClientError):
-    pass
-
-
-class ReadTimeout(ClientError):
-    pass
-
-
-class ProtocolError(ClientError):
-    """The server closed the connection or sent something that is not HTTP/1.1."""
-
-
-class ProxyConfigError(ValueError):
-    """A proxy variable this client cannot use; `variable` names it."""
-
-    def __init__(self, variable: str, message: str) -> None:
-        super().__init__(message)
-        self.variable = variable
-
-
-class _Connection(asyncio.Protocol):
-    """One TCP (or TLS) connection, carrying one request/response exchange at a time."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.used = False  # has carried a complete exchange: a candidate for a stale keep-alive
-        # One parser for the connection's life: httptools reads kept-alive messages in sequence.
-        self.parser = httptools.HttpResponseParser(self)
-        self._reset()
-
-    def _reset(self) -> None:
-        self.status = 0
-        self.headers: dict[str, str] = {}
-        self.keep_alive = False
-        self.complete = False
-        self.answered = False  # any byte of the current response arrived
-        self._body: deque[bytes] = deque()
-        self._buffered = 0
-        self._paused = False
-        self._error: Exception | None = None
-        self._wake: asyncio.Future | None = None
-
-    # asyncio.Protocol -------------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.answered = True
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(ProtocolError(f"invalid HTTP response: {exc}"))
-            self.close()
-
-    def eof_received(self) -> bool:
-        return False  # close the transport; connection_lost follows
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.complete:
-            return
-        if self.status and "content-length" not in self.headers and "transfer-encoding" not in self.headers:
-            self.on_message_complete()  # a body delimited by the end of the connection (RFC 9112 §6.3)
-        else:
-            self._fail(ProtocolError("the server closed the connection"))
-
-    # httptools callbacks ------------------------------------------------------------------------
-    def on_header(self, name: bytes, value: bytes) -> None:
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers else text
-
-    def on_headers_complete(self) -> None:
-        self.status = self.parser.get_status_code()
-        # llhttp forgets this once the message is complete, so read it now (as uvicorn does).
-        self.keep_alive = self.parser.should_keep_alive()
-        self._notify()
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-        self._buffered += len(body)
-        if self._buffered > _HIGH_WATER and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        self._notify()
-
-    def on_message_complete(self) -> None:
-        self.complete = True
-        self._notify()
-
-    # used by Response ---------------------------------------------------------------------------
-    async def wait_headers(self, timeout: float) -> None:
-        while not self.status:
-            await self._wait(timeout)
-
-    async def next_body(self, timeout: float) -> bytes | None:
-        """Whatever of the body has arrived (at least one byte), or None at its end.
-
-        Everything buffered is handed over at once: when Gemini's events arrive together they are
-        translated and sent together, and nothing ever waits for more to arrive.
-        """
-        while not self._body:
-            if self.complete:
-                return None
-            await self._wait(timeout)
-        chunk = self._body.popleft() if len(self._body) == 1 else b"".join(self._body)
-        self._body.clear()
-        self._buffered -= len(chunk)
-        if self._paused and self._buffered < _HIGH_WATER // 2 and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        return chunk
-
-    @property
-    def reusable(self) -> bool:
-        return self.complete and not self.closed and self.keep_alive
-
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
-
-    async def _wait(self, timeout: float) -> None:
-        if self._error is not None:
-            raise self._error
-        loop = asyncio.get_running_loop()
-        self._wake = wake = loop.create_future()
-        # A timer rather than asyncio.wait_for: this runs once per streamed chunk.
-        timer = loop.call_later(timeout, _expire, wake, timeout)
-        try:
-            await wake
-        finally:
-            timer.cancel()
-            self._wake = None
-        if self._error is not None:
-            raise self._error
-
-    def _notify(self) -> None:
-        if self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
-
-    def _fail(self, error: Exception) -> None:
-        if self._error is None:
-            self._error = error
-        self._notify()
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")  # RFC 9110 §5.6.2
+_FRAMING = frozenset({"host", "content-length", "transfer-encoding"})  # the client writes these itself
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 class Response:
     """The status and headers of an answer; its body is read whole or streamed, once."""
 
-    def __init__(self, client: HTTPClient, connection: _Connection) -> None:
+    def __init__(self, client: HTTPClient, connection: Connection) -> None:
         self._client = client
-        self._connection: _Connection | None = connection
+        self._connection: Connection | None = connection
         self.status = connection.status
         self.headers = connection.headers
 
@@ -233,10 +104,11 @@ class Response:
 
 
 class HTTPClient:
-    """Requests to one origin over a pool of kept-alive HTTP/1.1 connections."""
+    """Requests to one origin over a bounded pool of kept-alive HTTP/1.1 connections."""
 
     def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
-                 env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
+                 env: Mapping[str, str] | None = None, ssl_context: ssl.SSLContext | None = None,
+                 max_connections: int = MAX_CONNECTIONS, pool_timeout: float | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -244,160 +116,255 @@ class HTTPClient:
         self.host = parts.hostname
         self.port = parts.port or (443 if self.scheme == "https" else 80)
         self.prefix = parts.path.rstrip("/")  # a relay may serve Gemini under a path
-        default_port = self.port == (443 if self.scheme == "https" else 80)
-        self.authority = self.host if default_port else f"{self.host}:{self.port}"
+        if self.prefix and not _visible(self.prefix):
+            raise ValueError("the URL's path has characters a request line cannot carry")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address (RFC 3986 §3.2.2)
+        self._hostport = f"{host}:{self.port}"
+        self.authority = host if self.port == (443 if self.scheme == "https" else 80) else self._hostport
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        self._ssl = (ssl_context or _ssl_context()) if self.scheme == "https" else None
-        self._proxy = _proxy_for(self.scheme, self.host, os.environ if env is None else env)
-        self._idle: list[_Connection] = []
+        self.pool_timeout = read_timeout if pool_timeout is None else pool_timeout
+        self.max_connections = max_connections
+        environment = os.environ if env is None else env
+        self._ssl = (ssl_context or tls_context(environment)) if self.scheme == "https" else None
+        self._proxy = proxy_for(self.scheme, self.host, self.port, environment)
+        # Through a proxy, plain http carries the absolute URL (RFC 9112 §3.2.2) and the proxy's
+        # credentials on every request; https is tunnelled, and the credentials go with CONNECT.
+        forward = self._proxy is not None and self.scheme == "http"
+        self._origin = f"http://{self.authority}" if forward else ""
+        self._fixed = f"host: {self.authority}\r\n" + (self._proxy[2] if forward else "")  # type: ignore[index]
+        self._fixed_lines = self._fixed.count("\n")
+        self._idle: list[Connection] = []
+        self._count = 0  # connections open or opening, parked ones included
+        self._waiters: deque[tuple[asyncio.Future[Connection | None], bool]] = deque()  # (future, wants a fresh connection)
 
     async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> Response:
-        """Send a request (`target`: path and query) and return once the answer's headers are in."""
-        head = [f"{method} {self._request_target(target)} HTTP/1.1\r\nhost: {self.authority}\r\n"]
-        head.extend(f"{name}: {value}\r\n" for name, value in headers.items())
-        if body is not None:
-            head.append(f"content-length: {len(body)}\r\n")
-        message = "".join(head).encode("latin-1") + b"\r\n" + (body or b"")
-        while True:
-            connection = await self._acquire()
-            reused = connection.used
-            try:
-                connection.transport.write(message)
-                await connection.wait_headers(self.read_timeout)
-            except ProtocolError:
-                connection.close()
-                # A kept-alive connection the server had already dropped: it never saw the request.
-                if reused and not connection.answered:
-                    continue
-                raise
-            except BaseException:
-                connection.close()
-                raise
+        """Send a request (`target`: path and query) and return once the final answer's headers are in."""
+        message = self._message(method, target, headers, body)
+        head_only = method == "HEAD"
+        connection = self._parked() or await self._acquire(fresh=False)
+        reused = connection.used
+        connection.begin(head_only)
+        try:
+            connection.transport.write(message)  # type: ignore[union-attr]
+            await connection.wait_headers(self.read_timeout)
+        except _Unanswered as exc:
+            connection.close()
+            if not reused:
+                raise ProtocolError(str(exc)) from None
+        except BaseException:
+            connection.close()
+            raise
+        else:
             return Response(self, connection)
+        # A kept-alive connection the server had dropped while it was parked: it never read the
+        # request. Once, on a connection of its own; if that one fails too, so does the request.
+        connection = await self._acquire(fresh=True)
+        connection.begin(head_only)
+        try:
+            connection.transport.write(message)  # type: ignore[union-attr]
+            await connection.wait_headers(self.read_timeout)
+        except _Unanswered as exc:
+            connection.close()
+            raise ProtocolError(str(exc)) from None
+        except BaseException:
+            connection.close()
+            raise
+        return Response(self, connection)
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
 
-    def _request_target(self, target: str) -> str:
+    def _message(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> bytes:
+        """The request's bytes, refusing anything that would let a value end a line (RFC 9112 §3, §5)."""
         path = self.prefix + target
-        # Through a proxy, plain http carries the absolute URL (RFC 9112 §3.2.2); https is tunnelled.
-        return f"http://{self.authority}{path}" if self._proxy and self.scheme == "http" else path
-
-    async def _acquire(self) -> _Connection:
-        while self._idle:
-            connection = self._idle.pop()
-            if not connection.closed:
-                connection._reset()
-                return connection
-        return await self._connect()
-
-    def _release(self, connection: _Connection) -> None:
-        if connection.reusable and len(self._idle) < _IDLE_LIMIT:
-            connection.used = True
-            self._idle.append(connection)
-        else:
-            connection.close()
-
-    async def _connect(self) -> _Connection:
+        if method not in _METHODS and not _is_token(method):
+            raise LocalProtocolError(f"not an HTTP method: {method[:20]!r}")
+        if not _visible(path):
+            raise LocalProtocolError("the request target has characters a request line cannot carry (controls, spaces, "
+                                     "non-ASCII)")
+        for name in headers:
+            if name not in _CHECKED:
+                if not _is_token(name) or name.lower() in _FRAMING:
+                    raise LocalProtocolError(f"not a header name the client may write: {name[:40]!r}")
+                if len(_CHECKED) < 1024:
+                    _CHECKED.add(name)
+        head = [f"{method} {self._origin}{path} HTTP/1.1\r\n{self._fixed}"]
+        head.extend(f"{name}: {value}\r\n" for name, value in headers.items())
+        if body is not None:
+            head.append(f"content-length: {len(body)}\r\n")
         try:
-            return await asyncio.wait_for(self._open(), self.connect_timeout)
-        except asyncio.TimeoutError:
-            raise ConnectTimeout(f"could not connect to {self.authority} within {self.connect_timeout:g} s") from None
-        except (OSError, ssl.SSLError) as exc:
-            raise ConnectError(f"could not connect to {self.authority}: {type(exc).__name__}") from None
+            encoded = "".join(head).encode("latin-1")
+        except UnicodeEncodeError:
+            raise LocalProtocolError("a header value has a character outside Latin-1") from None
+        # Names and the target are checked above: a CR, LF or NUL beyond the line ends written here
+        # can only be in a value (RFC 9110 §5.5: "invalid and dangerous"). Three scans in C.
+        lines = len(head) + self._fixed_lines
+        if encoded.count(b"\n") != lines or encoded.count(b"\r") != lines or b"\0" in encoded:
+            raise LocalProtocolError("a header value holds CR, LF or NUL")
+        return encoded + b"\r\n" + (body or b"")
 
-    async def _open(self) -> _Connection:
+    # the pool ----------------------------------------------------------------------------------
+    def _parked(self) -> Connection | None:
+        """The connection parked last (the least likely to have been dropped), if any."""
+        idle = self._idle
+        while idle:
+            connection = idle.pop()
+            if not connection.closed:
+                return connection
+        return None
+
+    async def _acquire(self, fresh: bool) -> Connection:
+        """A parked connection (unless `fresh`), or a new one once there is room for it."""
+        while True:
+            if not fresh and (connection := self._parked()) is not None:
+                return connection
+            if self._count < self.max_connections:
+                self._count += 1
+                return await self._connect()
+            if fresh and self._idle:
+                parked = self._idle.pop(0)  # the oldest parked connection makes room
+                parked.holds_slot = False
+                parked.close()
+                return await self._connect()
+            handed = await self._queue(fresh)
+            if handed is None:  # a slot, handed over
+                return await self._connect()
+            if not handed.closed:
+                return handed
+
+    async def _queue(self, fresh: bool) -> Connection | None:
+        """Wait for a connection (None: the slot of one that closed) in first-come order."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Connection | None] = loop.create_future()
+        entry = (waiter, fresh)
+        self._waiters.append(entry)
+        message = f"no free connection to {self.authority} within {self.pool_timeout:g} s " \
+                  f"({self.max_connections} connection{'s' if self.max_connections != 1 else ''} busy)"
+        timer = loop.call_later(self.pool_timeout, _give_up, waiter, message)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                handed = waiter.result()  # handed over just as this request gave up: pass it on
+                if handed is None:
+                    self._free_slot()
+                else:
+                    self._release(handed)
+            raise
+        finally:
+            timer.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(entry)
+
+    def _hand_over(self, connection: Connection | None) -> bool:
+        """Give a connection, or the slot of one (None), to the first request waiting for one."""
+        while self._waiters:
+            waiter, fresh = self._waiters.popleft()
+            if waiter.done():
+                continue
+            if connection is not None and fresh:
+                connection.holds_slot = False  # it wants a new connection: this one makes room
+                connection.close()
+                connection = None
+            waiter.set_result(connection)
+            return True
+        return False
+
+    def _free_slot(self) -> None:
+        if not self._hand_over(None):
+            self._count -= 1
+
+    def _forget(self, connection: Connection) -> None:
+        """A connection closed: its slot goes to a waiting request, or back to the pool."""
+        if connection.holds_slot:
+            connection.holds_slot = False
+            if not connection.active and connection in self._idle:
+                self._idle.remove(connection)
+            self._free_slot()
+
+    def _release(self, connection: Connection) -> None:
+        connection.active = False
+        if connection.reusable:
+            connection.used = True
+            if connection._paused:  # a big body read whole: listen again, for the server's close too
+                connection._paused = False
+                connection.transport.resume_reading()  # type: ignore[union-attr]
+            if self._hand_over(connection):
+                return
+            if len(self._idle) < _IDLE_LIMIT:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    async def _connect(self) -> Connection:
+        """A new connection, in a slot the caller holds."""
+        try:
+            connection = await asyncio.wait_for(self._open(), self.connect_timeout)
+        except BaseException as exc:
+            self._free_slot()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise ConnectTimeout(f"could not connect to {self.authority} within {self.connect_timeout:g} s") from None
+            if isinstance(exc, (OSError, ssl.SSLError)):
+                raise ConnectError(f"could not connect to {self.authority}: {type(exc).__name__}") from None
+            raise
+        connection.holds_slot = True
+        if connection.closed:  # lost while it was being set up
+            connection.close()
+            raise ConnectError(f"could not connect to {self.authority}: the connection closed at once")
+        return connection
+
+    async def _open(self) -> Connection:
         loop = asyncio.get_running_loop()
         if self._proxy is None:
             _, connection = await loop.create_connection(
-                _Connection, self.host, self.port, ssl=self._ssl, server_hostname=self.host if self._ssl else None
-            )
+                lambda: Connection(self), self.host, self.port, ssl=self._ssl,
+                server_hostname=self.host if self._ssl else None)
             return connection
         proxy_host, proxy_port, authorization = self._proxy
-        transport, connection = await loop.create_connection(_Connection, proxy_host, proxy_port)
+        transport, connection = await loop.create_connection(lambda: Connection(self), proxy_host, proxy_port)
         if self.scheme == "http":
             return connection
         # HTTPS: an HTTP CONNECT tunnel to the origin, then TLS inside it (RFC 9110 §9.3.6).
-        request = f"CONNECT {self.host}:{self.port} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\n{authorization}\r\n"
-        tunnel = _Tunnel(loop)
+        tunnel = Tunnel(loop)
         transport.set_protocol(tunnel)
-        transport.write(request.encode("latin-1"))
-        status = await tunnel.established
-        if status != 200:
+        try:
+            transport.write(f"CONNECT {self._hostport} HTTP/1.1\r\nhost: {self._hostport}\r\n{authorization}\r\n"
+                            .encode("latin-1"))
+            status = await tunnel.established
+            # "Any 2xx (Successful) response indicates that the sender (and all inbound proxies)
+            # will switch to tunnel mode" (RFC 9110 §9.3.6).
+            if not 200 <= status < 300:
+                raise ConnectError(f"the proxy refused to tunnel to {self.authority} (HTTP {status})")
+            if tunnel.extra:
+                raise ConnectError("the proxy sent bytes after its answer to CONNECT, before TLS")
+        except BaseException:
             transport.close()
-            raise ConnectError(f"the proxy refused to tunnel to {self.authority} (HTTP {status})")
+            raise
+        assert self._ssl is not None  # an https origin always has one
         tls = await loop.start_tls(transport, connection, self._ssl, server_hostname=self.host)
+        if tls is None:  # the loop's start_tls never answers None; typeshed allows it
+            raise ConnectError(f"could not start TLS with {self.authority} through the proxy")
         connection.connection_made(tls)
         return connection
 
 
-class _Tunnel(asyncio.Protocol):
-    """Reads a proxy's answer to CONNECT; the tunnel is then handed to TLS."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.established: asyncio.Future = loop.create_future()
-        self._buffer = b""
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        if b"\r\n\r\n" in self._buffer and not self.established.done():
-            line = self._buffer.split(b"\r\n", 1)[0].split()
-            self.established.set_result(int(line[1]) if len(line) > 1 and line[1].isdigit() else 0)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.established.done():
-            self.established.set_result(0)
+_CHECKED: set[str] = set()  # header names already found to be tokens, not the client's own
 
 
-def _expire(waiter: asyncio.Future, timeout: float) -> None:
+
+def _is_token(text: str) -> bool:
+    """A method or a header name: one or more tchar (RFC 9110 §5.6.2). Only names not seen before get here."""
+    return bool(text) and all(char in _TCHAR for char in text)
+
+
+def _visible(text: str) -> bool:
+    """Visible ASCII only: a request line has no room for controls, spaces or anything else."""
+    return text.isascii() and text.isprintable() and " " not in text and bool(text)
+
+
+def _give_up(waiter: asyncio.Future[Connection | None], message: str) -> None:
     if not waiter.done():
-        waiter.set_exception(ReadTimeout(f"no data from the server for {timeout:g} s"))
-
-
-def _ssl_context() -> ssl.SSLContext:
-    """Verified TLS, with certifi's CA bundle where it is installed (some serverless images lack one)."""
-    bundle = _certifi_bundle()
-    context = ssl.create_default_context(cafile=bundle) if bundle else ssl.create_default_context()
-    context.set_alpn_protocols(["http/1.1"])
-    return context
-
-
-def _certifi_bundle() -> str | None:
-    """certifi's cacert.pem, found without importing certifi: `certifi.where()` goes through
-    importlib.resources, about 11 ms of a cold instance's first request (bench/RESULTS.md)."""
-    from importlib.util import find_spec
-
-    spec = find_spec("certifi")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        bundle = os.path.join(folder, "cacert.pem")
-        if os.path.isfile(bundle):
-            return bundle
-    return None
-
-
-def _proxy_for(scheme: str, host: str, env: Mapping[str, str]) -> tuple[str, int, str] | None:
-    """(host, port, Proxy-Authorization header line) from HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY."""
-    lowered = {key.lower(): value for key, value in env.items()}
-    variable = next((name for name in (f"{scheme}_proxy", "all_proxy") if lowered.get(name)), None)
-    if variable is None or _bypassed(host, lowered.get("no_proxy", "")):
-        return None
-    url = lowered[variable]
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme != "http" or not parts.hostname:
-        raise ProxyConfigError(variable.upper(), f"must be an http:// proxy (host:port or http://host:port), "
-                                                 f"got {parts.scheme}://")
-    authorization = ""
-    if parts.username:
-        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        authorization = f"proxy-authorization: Basic {base64.b64encode(credentials).decode()}\r\n"
-    return parts.hostname, parts.port or 80, authorization
-
-
-def _bypassed(host: str, no_proxy: str) -> bool:
-    for entry in (item.strip().lower() for item in no_proxy.split(",")):
-        if entry == "*" or (entry and (host == entry.lstrip(".") or host.endswith("." + entry.lstrip(".")))):
-            return True
-    return False
+        waiter.set_exception(PoolTimeout(message))

@@ -7,12 +7,16 @@ The body is already in memory and capped by MAX_BODY_BYTES, so parts are collect
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from core.errors import InvalidRequestError
 from core.forms import MAX_PARTS, Form, Upload, check_form_type, malformed_form, too_many_parts
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks  # defined for type checkers only
 
 __all__ = ["form_from_multipart"]
 
@@ -27,6 +31,7 @@ def form_from_multipart(content_type: str, body: bytes) -> Form:
     kind, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     check_form_type(kind.decode("latin-1"), boundary.decode("latin-1") if boundary else None)
+    assert boundary is not None  # check_form_type refuses a form without one
     collector = _Collector()
     try:
         parser = MultipartParser(boundary, collector.callbacks())
@@ -53,7 +58,7 @@ class _Collector:
         self._value = b""
         self._data: list[bytes] = []
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._begin,
             "on_header_field": lambda data, start, end: self._append("_field", data[start:end]),

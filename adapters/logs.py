@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["configure", "log_request", "logger", "redact"]
 
@@ -35,7 +36,7 @@ def log_request(fields: dict[str, Any], secrets: Iterable[str], *, level: int = 
     line = redact(_encoder.encode(fields), secrets)
     # makeRecord + handle is logger.log without its search of the stack for the caller's file and
     # line, which this line never shows: a third of the cost, on every request.
-    logger.handle(logger.makeRecord(logger.name, level, "gateway", 0, line, None, None))
+    logger.handle(logger.makeRecord(logger.name, level, "gateway", 0, line, (), None))
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -8,7 +8,7 @@ uvicorn, a container). Netlify's function names itself (`adapters/netlify/bridge
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["MARKERS", "platform_from_env"]
 

@@ -10,35 +10,43 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import AsyncIterator, Callable, Mapping, Protocol
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from core.config import Settings
 from core.errors import ConfigError
 
 from .client import ClientError, ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout
 
-__all__ = ["UpstreamClient", "UpstreamResponse", "Upstream", "transport_failure"]
+__all__ = ["Upstream", "transport_failure"]  # and, for type checkers, the UpstreamClient / UpstreamResponse protocols
 
 
-class UpstreamResponse(Protocol):
-    """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
+if TYPE_CHECKING:  # the seams' types; a Protocol class costs import time on every cold start
 
-    status: int
-    headers: Mapping[str, str]
+    class UpstreamResponse(Protocol):
+        """An answer whose status and headers have arrived; its body is read whole or streamed, once."""
 
-    async def read(self) -> bytes: ...
+        # Read-only members: an attribute of a narrower type (a dict of headers) satisfies them.
+        @property
+        def status(self) -> int: ...
 
-    def stream(self) -> AsyncIterator[bytes]: ...
+        @property
+        def headers(self) -> Mapping[str, str]: ...
 
-    async def aclose(self) -> None: ...
+        async def read(self) -> bytes: ...
 
+        def stream(self) -> AsyncIterator[bytes]: ...
 
-class UpstreamClient(Protocol):
-    """What the shell needs of an HTTP client bound to GEMINI_BASE_URL (the tests' fake implements it)."""
+        async def aclose(self) -> None: ...
 
-    async def request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None) -> UpstreamResponse: ...
+    class UpstreamClient(Protocol):
+        """What the shell needs of an HTTP client bound to GEMINI_BASE_URL (the tests' fake implements it)."""
 
-    async def aclose(self) -> None: ...
+        async def request(
+            self, method: str, target: str, headers: Mapping[str, str], body: bytes | None = None
+        ) -> UpstreamResponse: ...
+
+        async def aclose(self) -> None: ...
 
 
 # The client's exceptions → how the core names the failure (core.errors.TRANSPORT_KINDS). Order
@@ -65,7 +73,7 @@ class Upstream:
 
     def __init__(self, settings: Settings, factory: Callable[[Settings], UpstreamClient] | None = None) -> None:
         self.settings = settings
-        self._factory = factory or _http_client  # tests inject a fake client
+        self._factory: Callable[[Settings], UpstreamClient] = factory or _http_client  # tests inject a fake client
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: UpstreamClient | None = None
 

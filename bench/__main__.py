@@ -19,6 +19,7 @@ import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bench import clients, cloudflare_cpu, cold_start, run
 from bench.run import ROOT
@@ -26,7 +27,8 @@ from tests.platforms.runtimes import js_runtime
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
     node = subprocess.run([js_runtime("node"), "--version"], capture_output=True, text=True).stdout.strip()
     wrk = subprocess.run([run.ensure_wrk(), "-v"], capture_output=True, text=True).stdout.split(" [")[0]
     return (f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores ({cpu}), Linux {platform.release()}, "

@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 import timeit
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "AIzaBenchKey0000000000000001"
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
             print()
             for name, _ in targets[1:]:
                 print(f"gateway ÷ {name}, requests/s at 1, 8, 64 connections: "
-                      + ", ".join(f"{ours / theirs:.2f}x" for ours, theirs in zip(rates["gateway"], rates[name])) + "\n")
+                      + ", ".join(f"{ours / theirs:.2f}x" for ours, theirs in zip(rates["gateway"], rates[name], strict=True)) + "\n")
             if body is CHAT:
                 chat_rps = rates["gateway"][1]
 

@@ -100,7 +100,7 @@ class ContentBlocks:
             return []
         events = self._close()
         self._open = _Open(kind, len(self.blocks))
-        return events + [_start(self._open.index, _empty(kind))]
+        return [*events, _start(self._open.index, _empty(kind))]
 
     def _delta(self, text: str) -> dict[str, Any]:
         item = self._open
@@ -122,7 +122,7 @@ class ContentBlocks:
                 events.append({"type": "content_block_delta", "index": item.index,
                                "delta": {"type": "signature_delta", "signature": signature}})
             self.blocks.append({"type": "thinking", "thinking": text, "signature": signature})
-            return events + [{"type": "content_block_stop", "index": item.index}]
+            return [*events, {"type": "content_block_stop", "index": item.index}]
         block: dict[str, Any] = {"type": "text", "text": text}
         if citations:
             block["citations"] = citations

@@ -8,9 +8,9 @@
 * `user` → `user`, `assistant` → `model`; consecutive turns of one role become one, as Anthropic
   combines them ("Consecutive user or assistant turns in your request will be combined").
 * User blocks: text, images, documents and search results as core/anthropic_media.py makes them;
-  `tool_result` → a `functionResponse` named after the `tool_use` it answers: `{"output": text}`, or `{"error": text}` when `is_error`. Its images and
-  documents stand beside it in the same turn, and every functionResponse comes first in its turn
-  (Gemini wants the answers right after the calls).
+  `tool_result` → a `functionResponse` named after the `tool_use` it answers: `{"output": text}`, or
+  `{"error": text}` when `is_error`. Its images and documents stand beside it in the same turn, and
+  every functionResponse comes first in its turn (Gemini wants the answers right after the calls).
 * Assistant blocks: `text`, `tool_use` → `functionCall` (the id goes back when Gemini issued it),
   and `thinking` blocks, whose `signature` holds a thought signature this gateway wrote
   (core/signatures.py). A signature belongs to the block after its thinking block when that is a
@@ -25,11 +25,11 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, NamedTuple
 
+from .anthropic_media import media_or_text, text_parts
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_str, require_dict
-from .anthropic_media import media_or_text, text_parts
-from .messages import sign_first_call
 from .lineup import generation, requires_thought_signatures
+from .messages import sign_first_call
 from .signatures import unmark_signature
 
 __all__ = ["Conversation", "conversation_to_gemini"]

@@ -17,7 +17,8 @@ this module reads the rest:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .anthropic_content import conversation_to_gemini
 from .anthropic_tools import tool_choice_to_gemini, tools_to_gemini
@@ -25,10 +26,9 @@ from .chat import safety_settings
 from .config import Settings
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_list, get_number, get_str, require_dict
-from .generation import MAX_STOP_SEQUENCES
-from .lineup import output_token_limit, supports_json_schema
+from .generation import MAX_STOP_SEQUENCES, json_output_config
+from .lineup import output_token_limit
 from .models import resolve_messages_model
-from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 from .thinking import thinking_config_from_openai
 from .upstream import API_VERSION, UpstreamRequest, generate_request
 
@@ -173,13 +173,7 @@ def _output_format(output: Mapping[str, Any], model: str) -> dict[str, Any]:
     if kind != "json_schema":
         raise InvalidRequestError(f"'output_config.format.type' must be json_schema, got {kind!r}.",
                                   param="output_config.format.type", code="invalid_value")
-    schema = get_dict(spec, "schema", "output_config.format")
-    if schema is None:
-        return {"responseMimeType": "application/json"}
-    param = "output_config.format.schema"
-    if supports_json_schema(model):
-        return {"responseMimeType": "application/json", "responseJsonSchema": to_gemini_json_schema(schema, param)}
-    return {"responseMimeType": "application/json", "responseSchema": to_gemini_openapi_schema(schema, param)}
+    return json_output_config(get_dict(spec, "schema", "output_config.format"), model, "output_config.format.schema")
 
 
 def _stop_sequences(body: Mapping[str, Any]) -> list[str]:

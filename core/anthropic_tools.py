@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_list, get_str, require_dict

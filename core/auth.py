@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .config import Settings, is_header_safe
 from .errors import AuthenticationError, ConfigError
 
 __all__ = ["presented_credential", "upstream_keys"]
+
+_UNREAD: str = "\0unread"  # upstream_keys' default: read the credential from the headers
 
 
 def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
@@ -27,15 +29,18 @@ def presented_credential(headers: Mapping[str, str], query: Mapping[str, str]) -
             return value.strip() or None
         if not value:
             return authorization  # a bare key without a scheme
-    for value in (headers.get("x-goog-api-key"), headers.get("x-api-key"), headers.get("api-key"), query.get("key")):
-        if value and value.strip():
-            return value.strip()
+    for given in (headers.get("x-goog-api-key"), headers.get("x-api-key"), headers.get("api-key"), query.get("key")):
+        if given and given.strip():
+            return given.strip()
     return None
 
 
-def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings: Settings) -> tuple[str, ...]:
-    """The Gemini keys this request may use, in configured order; raises 401 (or a config error)."""
-    presented = presented_credential(headers, query)
+def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings: Settings, *,
+                  presented: str | None = _UNREAD) -> tuple[str, ...]:
+    """The Gemini keys this request may use, in configured order; raises 401 (or a config error).
+    `presented`: the credential, when the caller has read it already (`presented_credential`)."""
+    if presented is _UNREAD:
+        presented = presented_credential(headers, query)
     if settings.server_keys:
         if not settings.auth_tokens:
             raise ConfigError(
@@ -50,7 +55,10 @@ def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings
                 "(Authorization: Bearer <token>)."
             )
         return settings.api_keys
-    keys = tuple(dict.fromkeys(key.strip() for key in (presented or "").split(",") if key.strip()))
+    if presented and "," not in presented:
+        keys: tuple[str, ...] = (presented,)  # one key (presented_credential stripped it): no pool to split
+    else:
+        keys = tuple(dict.fromkeys(key.strip() for key in (presented or "").split(",") if key.strip()))
     if not keys:
         raise AuthenticationError(
             "Missing API key: send your Gemini API key as the API key (Authorization: Bearer <key>); "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Collection, Iterator
+from collections.abc import Collection, Iterator
+from typing import Any
 
 from .citations import annotations_from_grounding
 from .jsontext import dumps
@@ -15,17 +16,17 @@ __all__ = [
     "blocked_prompt_message",
     "call_ids",
     "candidate_parts",
-    "response_candidates",
     "candidate_to_choice",
     "classify_part",
     "empty_answer",
     "empty_stream",
-    "has_substance",
+    "finish_reason",
     "finish_reason_of",
+    "has_substance",
     "image_markdown",
     "refusal_of",
+    "response_candidates",
     "server_extra",
-    "finish_reason",
     "tool_call_from_gemini",
 ]
 
@@ -130,7 +131,8 @@ def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
         return "server", part
     code = part.get("executableCode")
     if isinstance(code, dict) and isinstance(code.get("code"), str):
-        language = code.get("language") if isinstance(code.get("language"), str) else ""
+        language = code.get("language")
+        language = language if isinstance(language, str) else ""
         return "content", f"\n```{language.lower()}\n{code['code']}\n```\n"
     result = part.get("codeExecutionResult")
     if isinstance(result, dict) and isinstance(result.get("output"), str):
@@ -250,7 +252,8 @@ def blocked_prompt_message(feedback: Any) -> str | None:
     if not isinstance(feedback, dict) or not isinstance(feedback.get("blockReason"), str):
         return None
     message = f"Gemini blocked the prompt (blockReason: {feedback['blockReason']})."
-    ratings = feedback.get("safetyRatings") if isinstance(feedback.get("safetyRatings"), list) else []
+    ratings = feedback.get("safetyRatings")
+    ratings = ratings if isinstance(ratings, list) else []
     flagged = [
         f"{rating['category'].removeprefix('HARM_CATEGORY_').lower()}: {rating['probability'].lower()}"
         for rating in ratings

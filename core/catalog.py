@@ -28,14 +28,16 @@ def models_page(data: Any) -> tuple[list[dict[str, Any]], str | None]:
     """(OpenAI model objects, next page token) for one `models.list` page."""
     if not isinstance(data, dict):
         raise UpstreamError("Gemini's model list is not an object.")
-    models = data.get("models") if isinstance(data.get("models"), list) else []
+    models = data.get("models")
+    models = models if isinstance(models, list) else []
     token = data.get("nextPageToken")
     return [model_from_gemini(m) for m in models if isinstance(m, dict)], token if isinstance(token, str) and token else None
 
 
 def model_from_gemini(model: dict[str, Any]) -> dict[str, Any]:
     """An OpenAI model object; Gemini's limits stay as extra fields clients read to size context."""
-    name = model.get("name") if isinstance(model.get("name"), str) else ""
+    name = model.get("name")
+    name = name if isinstance(name, str) else ""
     out: dict[str, Any] = {
         "id": name[len("models/"):] if name.startswith("models/") else name,
         "object": "model",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, NamedTuple
 
 from .config import Settings
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_list, get_str, require_dict
 from .generation import generation_config_from_openai
-from .messages import messages_to_gemini
 from .lineup import is_image_model
+from .messages import messages_to_gemini
 from .models import resolve_chat_model
 from .thinking import google_thinking_paths
 from .tools import tool_setup
@@ -129,7 +130,7 @@ def safety_settings(google: Mapping[str, Any], settings: Settings) -> list[dict[
     return list(_default_safety(settings.safety_threshold))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _default_safety(threshold: str) -> tuple[dict[str, str], ...]:
     """Every adjustable category at `threshold` (`DEFAULT`: none, Gemini's own). Built once, never changed."""
     if threshold == "DEFAULT":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["annotations_from_grounding"]
 
@@ -17,8 +17,9 @@ def annotations_from_grounding(metadata: Any, text: str) -> list[dict[str, Any]]
     """
     if not isinstance(metadata, dict):
         return []
-    chunks = metadata.get("groundingChunks") if isinstance(metadata.get("groundingChunks"), list) else []
-    supports = metadata.get("groundingSupports") if isinstance(metadata.get("groundingSupports"), list) else []
+    chunks, supports = metadata.get("groundingChunks"), metadata.get("groundingSupports")
+    chunks = chunks if isinstance(chunks, list) else []
+    supports = supports if isinstance(supports, list) else []
     encoded = text.encode("utf-8")
     annotations = []
     for support in supports:
@@ -63,9 +64,9 @@ def _source(chunks: list[Any], index: Any) -> tuple[str, str] | None:
     web = chunks[index].get("web")
     if not isinstance(web, dict) or not isinstance(web.get("uri"), str):
         return None
-    title = web.get("title") if isinstance(web.get("title"), str) else web["uri"]
-    return web["uri"], title
+    title = web.get("title")
+    return web["uri"], (title if isinstance(title, str) else web["uri"])
 
 
-def _is_index(value: Any) -> bool:
+def _is_index(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0

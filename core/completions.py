@@ -7,7 +7,8 @@ shape has no place for them). Options Gemini cannot honour are refused, not igno
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .candidates import (
     blocked_prompt_message,
@@ -23,9 +24,9 @@ from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
 from .fields import get_bool, get_dict, get_int, get_str, require_dict
 from .generation import generation_config_from_openai
+from .jsontext import STDLIB, Codec
 from .logprobs import completion_logprobs_from_gemini
 from .models import resolve_chat_model
-from .jsontext import STDLIB, Codec
 from .stream import GeminiStream
 from .upstream import UpstreamRequest, generate_request
 from .usage import add_usage, usage_from_gemini
@@ -213,7 +214,8 @@ def _prompts(prompt: Any) -> tuple[str, ...]:
 
 def _refuse_unsupported(body: Mapping[str, Any]) -> None:
     if get_bool(body, "echo"):
-        raise InvalidRequestError("'echo' is not supported: Gemini cannot return the prompt's tokens.", param="echo", code="unsupported_parameter")
+        raise InvalidRequestError("'echo' is not supported: Gemini cannot return the prompt's tokens.",
+                                  param="echo", code="unsupported_parameter")
     best_of = get_int(body, "best_of", minimum=1)
     if best_of is not None and best_of != (get_int(body, "n") or 1):
         raise InvalidRequestError(

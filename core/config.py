@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 from .errors import ConfigError
 
-__all__ = ["NATIVE_SCOPES", "SAFETY_THRESHOLDS", "Settings", "check_key_modes", "is_header_safe", "settings_from_env"]
+__all__ = ["NATIVE_SCOPES", "RESPONSES_STATES", "SAFETY_THRESHOLDS", "Settings", "check_key_modes", "is_header_safe", "settings_from_env"]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 
@@ -25,6 +26,10 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "off")
 # `models` — calling and listing models, and the uploads they start; `all` — the project's files,
 # cached contents, tuned models, batches and operations too.
 NATIVE_SCOPES = ("models", "all")
+# Which Responses API requests are stored in Gemini's Interactions API (core/responses.py `wants_state`):
+# `explicit` — those that ask (previous_response_id, background, store: true, Deep Research);
+# `openai` — also those that leave `store` out (OpenAI's default is true); `off` — none (every one stateless).
+RESPONSES_STATES = ("explicit", "openai", "off")
 
 # Thinking efforts a setting or a model-name option may name (core/models.py EFFORTS), or a budget.
 _EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
@@ -69,6 +74,7 @@ class Settings(NamedTuple):
     retry_empty_answers: bool = True
     public_url: str | None = None
     native_scope: str = "models"
+    responses_state: str = "explicit"
 
     @property
     def server_keys(self) -> bool:
@@ -107,6 +113,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         retry_empty_answers=_bool(env, "RETRY_EMPTY_ANSWERS", defaults.retry_empty_answers),
         public_url=_public_url(env, "PUBLIC_URL"),
         native_scope=_choice(env, "NATIVE_API", defaults.native_scope, NATIVE_SCOPES, upper=False),
+        responses_state=_choice(env, "RESPONSES_STATE", defaults.responses_state, RESPONSES_STATES, upper=False),
     )
     check_key_modes(settings)
     return settings
@@ -136,7 +143,8 @@ def check_key_modes(settings: Settings) -> None:
 
 def is_header_safe(key: str) -> bool:
     """Whether a Gemini key can travel in the `x-goog-api-key` header: visible ASCII, no spaces."""
-    return key.isascii() and all("!" <= char <= "~" for char in key)
+    # Printable ASCII is U+0020-U+007E; without the space, "!" to "~" (string methods: C speed, per request).
+    return key.isascii() and key.isprintable() and " " not in key
 
 
 def _raw(env: Mapping[str, str], name: str) -> str | None:

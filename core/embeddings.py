@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import math
 import struct
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .config import Settings
 from .errors import InvalidRequestError, UpstreamError
@@ -27,7 +28,7 @@ from .fields import get_int, get_str, require_dict
 from .models import resolve_embedding_model
 from .upstream import API_VERSION, UpstreamRequest
 
-__all__ = ["EmbeddingsPlan", "TASK_TYPES", "embeddings_request_to_gemini", "embeddings_response_from_gemini"]
+__all__ = ["TASK_TYPES", "EmbeddingsPlan", "embeddings_request_to_gemini", "embeddings_response_from_gemini"]
 
 BATCH_LIMIT = 100  # "at most 100 requests can be in one batch"
 # OpenAI's own limit on one request's inputs (https://platform.openai.com/docs/api-reference/embeddings/create:
@@ -121,7 +122,8 @@ def embeddings_response_from_gemini(responses: list[Any], plan: EmbeddingsPlan) 
     return {
         "object": "list",
         "data": [
-            {"object": "embedding", "index": index, "embedding": _encode(_unit(values) if plan.dimensions else values, plan.encoding_format)}
+            {"object": "embedding", "index": index,
+             "embedding": _encode(_unit(values) if plan.dimensions else values, plan.encoding_format)}
             for index, values in enumerate(vectors)
         ],
         "model": plan.requested_model,

@@ -1,14 +1,14 @@
 """Which exchange serves which route: one small function per endpoint, in a table.
 
-Chat is imported with this module; the other endpoints' modules are imported by the first request
-that needs them (`from . import ...` inside), which keeps them out of every cold start.
+Each endpoint's translation is imported by the first request that needs it (`from . import ...`
+inside), which keeps all of them out of the import every cold start pays for.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .chat import chat_request_to_gemini
 from .config import Settings
 from .errors import NotFoundError
 from .exchange import (
@@ -37,13 +37,33 @@ def prepare(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchan
 
 
 def _chat(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
-    return ChatExchange(chat_request_to_gemini(body or {}, settings), stamp)
+    return ChatExchange(_chat_request_to_gemini(body or {}, settings), stamp)
+
+
+def _chat_request_to_gemini(body: Any, settings: Settings) -> Any:
+    """core.chat's, imported by the first chat request; it then takes this name's place, so that later
+    requests (nearly all of them chat) pay for no import statement."""
+    global _chat_request_to_gemini
+    from .chat import chat_request_to_gemini
+
+    _chat_request_to_gemini = chat_request_to_gemini
+    return chat_request_to_gemini(body, settings)
 
 
 def _responses(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
-    from .responses import ResponsesExchange, responses_request_to_gemini
+    from .responses import ResponsesExchange, responses_request_to_gemini, wants_state
 
+    if wants_state(body, settings):  # stored at Google, in Gemini's Interactions API
+        from .stateful import StoredResponseExchange, stored_request_to_gemini
+
+        return StoredResponseExchange(stored_request_to_gemini(body, settings), stamp)
     return ResponsesExchange(responses_request_to_gemini(body or {}, settings), stamp)
+
+
+def _stored_response(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
+    from .stateful import stored_access
+
+    return stored_access(route, stamp)
 
 
 def _completions(route: Route, body: Any, settings: Settings, stamp: Stamp) -> Exchange:
@@ -132,6 +152,11 @@ def _messages_unknown(route: Route, body: Any, settings: Settings, stamp: Stamp)
 _EXCHANGES: dict[str, Callable[[Route, Any, Settings, Stamp], Exchange]] = {
     "chat": _chat,
     "responses": _responses,
+    # a stored response (core/stateful.py): retrieve, delete, cancel, its input items
+    "response": _stored_response,
+    "response_delete": _stored_response,
+    "response_cancel": _stored_response,
+    "response_input_items": _stored_response,
     "completions": _completions,
     "embeddings": _embeddings,
     "models": _models,

@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .quota import Quota, quota_from_error, retry_delay
+if TYPE_CHECKING:
+    from .quota import Quota
 
 __all__ = [
+    "DIALECTS",
+    "TRANSPORT_KINDS",
     "AuthenticationError",
     "ConfigError",
     "GatewayError",
@@ -43,10 +46,8 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestTooLargeError",
-    "TRANSPORT_KINDS",
     "ServiceUnavailableError",
     "UpstreamError",
-    "DIALECTS",
     "body_too_large",
     "body_too_slow",
     "describe_exception",
@@ -297,6 +298,8 @@ def error_from_gemini(status: int, body: bytes | str | Any, *, model: str | None
 
     if cls is RateLimitError:
         details = _details(error)
+        from .quota import quota_from_error, retry_delay  # only a 429 reads its quota details
+
         return RateLimitError(message, retry_after=retry_delay(details, message), quota=quota_from_error(details))
     if cls is NotFoundError and model:
         return NotFoundError(

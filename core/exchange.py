@@ -14,13 +14,14 @@ drives it, maps them with `errors.error_from_gemini(status, body, model=exchange
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .chat_response import chat_response_from_gemini
 from .errors import UpstreamError
 from .jsontext import STDLIB, Codec
-from .stream import ChatStream, GeminiStream
 from .upstream import UpstreamRequest
+
+if TYPE_CHECKING:
+    from .stream import GeminiStream
 
 __all__ = [
     "ChatExchange",
@@ -55,8 +56,11 @@ class Exchange:
     usage: dict[str, Any] | None = None  # for the log, when the answer itself carries none
     retries_empty = False  # an answer that says nothing is asked again (chat-like endpoints)
     # Upstream state (a Gemini interaction) lives in one key's project: an exchange that continues it
-    # names that key by its position in the call's keys, and the Call sends there only.
+    # names that key by its position in the call's keys and its fingerprint (`core.keys.key_tag`), and
+    # the Call sends there only: to the key at that position if its fingerprint matches, else to the key
+    # of the pool that has it (the order changed), else nowhere (a 404: the key left the pool).
     key_position: int | None = None
+    key_tag: str | None = None  # None: the position alone decides
     notes: tuple[str, ...] = ()  # what the translation left out (a built-in tool a model cannot combine), for the log
 
     def requests(self) -> list[UpstreamRequest]:
@@ -73,8 +77,9 @@ class Exchange:
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
         raise NotImplementedError(f"{type(self).__name__} does not stream")
 
-    def keyed(self, position: int) -> None:
-        """The key at `position` in the call's keys answered (an exchange that starts state records it)."""
+    def keyed(self, position: int, tag: str) -> None:
+        """The key at `position` in the call's keys, fingerprint `tag`, answered (an exchange that starts
+        state records them; it never sees the key)."""
 
     def logged_usage(self, result: Any) -> dict[str, Any] | None:
         """The usage the request's log line reports: the exchange's own, else the answer's."""
@@ -104,10 +109,10 @@ class ChatExchange(_GenerateExchange):
         return self.plan.upstream()
 
     def result(self) -> Any:
-        return chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
+        return _chat_response_from_gemini(self._responses[0], self.plan, completion_id=self.completion_id, created=self.created)
 
     def open_stream(self, codec: Codec = STDLIB) -> GeminiStream:
-        return ChatStream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
+        return _chat_stream(self.plan, completion_id=self.completion_id, created=self.created, codec=codec)
 
 
 class CompletionExchange(_GenerateExchange):
@@ -213,3 +218,23 @@ class OneCallExchange(Exchange):
     def result(self) -> Any:
         answer, self.usage = self._convert(self._responses[0], self.plan)
         return answer
+
+
+# Chat's answer and stream translations, imported by their first use; each stub then takes its own name's
+# place, so that no later request pays for an import statement.
+
+
+def _chat_response_from_gemini(*args: Any, **kwargs: Any) -> Any:
+    global _chat_response_from_gemini
+    from .chat_response import chat_response_from_gemini
+
+    _chat_response_from_gemini = chat_response_from_gemini
+    return chat_response_from_gemini(*args, **kwargs)
+
+
+def _chat_stream(*args: Any, **kwargs: Any) -> Any:
+    global _chat_stream
+    from .stream import ChatStream
+
+    _chat_stream = ChatStream
+    return ChatStream(*args, **kwargs)

@@ -7,7 +7,8 @@ JSON `null` counts as "not given", as the OpenAI API treats it. Booleans are nev
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Mapping, overload
+from collections.abc import Mapping
+from typing import Any, Literal, overload
 
 from .errors import InvalidRequestError
 

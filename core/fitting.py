@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .thinking import LEVEL_ORDER
 
@@ -78,11 +79,12 @@ class Fits:
         self._fits: dict[str, _Fit] = {}
 
     def apply(self, model: str, body: dict[str, Any], explicit: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """A new body with the remembered fits for `model` applied (the input is never mutated)."""
+        """The body with the remembered fits for `model` applied: a new dict when anything changes, `body`
+        itself when nothing does (the input is never mutated)."""
         fit = self._fits.get(model)
-        out = dict(body)
         if fit is None:
-            return out
+            return body  # nothing learnt about this model: the body as it is (nothing copies it)
+        out = dict(body)
         for path in sorted(fit.dropped):
             if not _explicit(path, explicit):
                 out = _without(out, path)
@@ -158,7 +160,7 @@ class Fits:
             if clamped != budget:
                 return Correction(_with(body, _BUDGET, clamped), f"thinkingBudget {budget} -> {clamped} (allowed: {lowest}-{highest})")
         bad = _BUDGET_BAD.search(message)
-        if _BUDGET_ZERO.search(message) and budget == 0 or bad and int(bad.group(1)) == budget:
+        if (_BUDGET_ZERO.search(message) and budget == 0) or (bad and int(bad.group(1)) == budget):
             self._fit(model).dropped.add(_BUDGET)
             return Correction(_without(body, _BUDGET), f"thinkingBudget {budget} dropped (the model's own default)")
         return None

@@ -8,12 +8,13 @@ field keeps all its values, in order.
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from .errors import InvalidRequestError
 
-__all__ = ["MAX_PARTS", "Form", "Upload", "check_form_content_type", "check_form_type", "form_file", "form_files", "form_text", "malformed_form",
-           "too_many_parts", "upload_type"]
+__all__ = ["MAX_PARTS", "Form", "Upload", "check_form_content_type", "check_form_type", "form_file", "form_files", "form_text",
+           "malformed_form", "too_many_parts", "upload_type"]
 
 
 MAX_PARTS = 1000  # far beyond any real form; stops a body made of empty parts from costing time

@@ -7,8 +7,9 @@ them (every Gemini since 2.0 Flash). What a table misses, core/fitting.py correc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_number, get_str
@@ -17,7 +18,8 @@ from .models import Effort
 from .schema import to_gemini_json_schema, to_gemini_openapi_schema
 from .thinking import thinking_config_from_openai
 
-__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "MEDIA_RESOLUTIONS", "fitted_config", "generation_config_from_openai", "media_resolution"]
+__all__ = ["MAX_CANDIDATES", "MAX_STOP_SEQUENCES", "MEDIA_RESOLUTIONS", "fitted_config", "generation_config_from_openai",
+           "json_output_config", "media_resolution"]
 
 MAX_CANDIDATES = 8  # candidateCount range on current Gemini models
 MAX_STOP_SEQUENCES = 5  # GenerationConfig.stopSequences: "up to 5 character sequences"
@@ -26,10 +28,10 @@ MAX_TOP_LOGPROBS = 20  # GenerationConfig.logprobs range [1, 20]
 # OpenAI parameter → (Gemini field, reader). A zero penalty is the neutral value: it is left out,
 # because some Gemini models reject penalties altogether and many clients always send 0.
 _SAMPLING = (
-    ("temperature", "temperature", dict(minimum=0, maximum=2)),
-    ("top_p", "topP", dict(minimum=0, maximum=1)),
-    ("presence_penalty", "presencePenalty", dict(minimum=-2, maximum=2)),
-    ("frequency_penalty", "frequencyPenalty", dict(minimum=-2, maximum=2)),
+    ("temperature", "temperature", 0, 2),  # (OpenAI's name, Gemini's, minimum, maximum)
+    ("top_p", "topP", 0, 1),
+    ("presence_penalty", "presencePenalty", -2, 2),
+    ("frequency_penalty", "frequencyPenalty", -2, 2),
 )
 _PENALTIES = ("presencePenalty", "frequencyPenalty")
 _SAMPLING_FIELDS = ("temperature", "topP", "topK")
@@ -108,8 +110,8 @@ def _dropped(model: str) -> frozenset[str]:
 
 def _sampling(body: Mapping[str, Any], model: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
-    for name, field, bounds in _SAMPLING:
-        value = get_number(body, name, **bounds)
+    for name, field, minimum, maximum in _SAMPLING:
+        value = get_number(body, name, minimum=minimum, maximum=maximum)
         if value is not None and not (field in _PENALTIES and value == 0):
             config[field] = value
 
@@ -180,10 +182,14 @@ def _response_format(body: Mapping[str, Any], model: str) -> dict[str, Any]:
             code="invalid_value",
         )
     spec = get_dict(response_format, "json_schema", "response_format") or {}
-    schema = spec.get("schema")
+    return json_output_config(spec.get("schema"), model, "response_format.json_schema.schema")
+
+
+def json_output_config(schema: Any, model: str, param: str) -> dict[str, Any]:
+    """JSON output, with its schema cleaned for what the model takes (`responseJsonSchema` from 2.5 on,
+    the OpenAPI subset `responseSchema` before); `param` names the schema in a 400."""
     if schema is None:
         return {"responseMimeType": "application/json"}
-    param = "response_format.json_schema.schema"
     if supports_json_schema(model):
         return {"responseMimeType": "application/json", "responseJsonSchema": to_gemini_json_schema(schema, param)}
     return {"responseMimeType": "application/json", "responseSchema": to_gemini_openapi_schema(schema, param)}

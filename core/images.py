@@ -10,7 +10,8 @@ for sizes above 1K; the gateway hosts nothing, so `response_format: "url"` gets 
 from __future__ import annotations
 
 import base64
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates
 from .chat_response import check_gemini_response
@@ -165,7 +166,7 @@ def _image_config(size: str | None, quality: str | None) -> dict[str, Any]:
         ratio = int(width) / int(height)
         config["aspectRatio"] = min(_RATIOS, key=lambda name: abs(_RATIOS[name] / ratio - 1))
         longest = max(int(width), int(height))
-    if longest > 2048 or longest > 1536 and (quality or "").lower() in ("hd", "high"):
+    if longest > 2048 or (longest > 1536 and (quality or "").lower() in ("hd", "high")):
         config["imageSize"] = "4K"
     elif longest > 1536 or (quality or "").lower() in ("hd", "high"):
         config["imageSize"] = "2K"

@@ -6,11 +6,14 @@ answers have taught about its models. A shell makes one `Instance` and hands it 
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .config import Settings, settings_from_env
-from .fitting import Fits
 from .keys import KeyPool
+
+if TYPE_CHECKING:
+    from .fitting import Fits
 
 __all__ = ["Instance"]
 
@@ -22,9 +25,22 @@ class Instance:
     def __init__(self, settings: Settings, *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> None:
         self.settings = settings
         self.pool = KeyPool(settings.key_cooldown)
-        self.fits = Fits()
+        self._fits: Fits | None = None
         self.platform = platform
         self.encoders = encoders
+
+    @property
+    def fits(self) -> Fits:
+        """What Gemini's 400s taught this instance (core/fitting.py), made with the first request that sends one."""
+        if self._fits is None:
+            from .fitting import Fits
+
+            self._fits = Fits()
+        return self._fits
+
+    @fits.setter
+    def fits(self, fits: Fits) -> None:
+        self._fits = fits
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> Instance:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 
@@ -64,7 +65,8 @@ def loads_client_json(text: bytes | str, param: str) -> Any:
         raise _too_deep(param) from None
     except ValueError as exc:
         raise InvalidRequestError(f"'{param}' is not valid JSON: {exc}.", param=_param(param), code="invalid_json") from None
-    if isinstance(value, (dict, list)) and not _within_depth(value):
+    # Nesting needs an opening bracket per level: a text with fewer than MAX_DEPTH of them needs no walk.
+    if isinstance(value, (dict, list)) and text.count("{") + text.count("[") > MAX_DEPTH and not _within_depth(value):
         raise _too_deep(param)
     if "\\u" in text and _has_lone_surrogate(text, value):
         raise InvalidRequestError(f"'{param}' holds a lone UTF-16 surrogate escape (such as \\ud800), which is no "

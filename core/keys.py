@@ -17,7 +17,8 @@ Log notes name a key by its position in the pool (1-based), never by the key.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import (
     AuthenticationError,
@@ -28,9 +29,8 @@ from .errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
-from .pacific import next_pacific_midnight, utc_clock
 
-__all__ = ["RETRY_WINDOW", "KeyPool", "should_retry"]
+__all__ = ["RETRY_WINDOW", "KeyPool", "key_tag", "should_retry"]
 
 RETRY_WINDOW = 30.0  # seconds after the first attempt during which a failure may still be retried
 RATE_LIMIT_REST = 30.0  # rest for a 429 that names no retry delay
@@ -75,6 +75,8 @@ class KeyPool:
         if len(keys) > 1:
             self._turn += 1
         rotated = list(keys[start:]) + list(keys[:start])
+        if not self._keys and not self._pairs:  # nothing rests: every key is ready (the usual case, per request)
+            return rotated[:max_attempts]
         bucket = _ANY_MODEL if model is None else model
         ready = [key for key in rotated if self._wake(key, bucket, now) <= now]
         if model is not None:
@@ -91,14 +93,16 @@ class KeyPool:
             return None
         bucket = _ANY_MODEL if model is None else model
         if error is None:
-            self._keys.pop(key, None)
-            self._pairs.pop((key, bucket), None)
+            if self._keys or self._pairs:
+                self._keys.pop(key, None)
+                self._pairs.pop((key, bucket), None)
             return None
         who = self._who(key)
         if isinstance(error, AuthenticationError) or (isinstance(error, PermissionDeniedError) and error.project) or (
             isinstance(error, RateLimitError) and error.code == "insufficient_quota"
         ):
-            kind = "invalid" if isinstance(error, AuthenticationError) else "denied" if isinstance(error, PermissionDeniedError) else "billing"
+            kind = ("invalid" if isinstance(error, AuthenticationError)
+                    else "denied" if isinstance(error, PermissionDeniedError) else "billing")
             self._make_room(now)
             self._keys[key] = _KeyRest(now + self._cooldown, kind)
             return f"{who}: {_KIND_NOTES[kind]}, rests {self._cooldown:g} s"
@@ -106,8 +110,10 @@ class KeyPool:
             return None
         quota = error.quota
         if quota is not None and quota.per_day:
+            from .pacific import next_pacific_midnight  # only a daily quota needs the Pacific clock
+
             until = max(next_pacific_midnight(now), now + (error.retry_after or 0.0))
-            rest = f"rests until {utc_clock(until)}"
+            rest = f"rests until {_utc_clock(until)}"
         else:
             delay = error.retry_after if error.retry_after is not None else RATE_LIMIT_REST
             until = now + max(delay, MIN_RATE_LIMIT_REST)
@@ -129,10 +135,10 @@ class KeyPool:
             wait = min(self._keys[key].until for key in keys) - now
             if any(self._keys[key].kind == "invalid" for key in keys):
                 return AuthenticationError(
-                    f"Gemini refused {_keys_phrase(keys)} as invalid or suspended; they are set aside for {wait:.0f} s more."
+                    f"Gemini refused {_keys_phrase(keys)} as invalid or suspended; {_set_aside(keys)} for {wait:.0f} s more."
                 )
             return PermissionDeniedError(
-                f"Gemini denied {_keys_phrase(keys)} permission; they are set aside for {wait:.0f} s more."
+                f"Gemini denied {_keys_phrase(keys)} permission; {_set_aside(keys)} for {wait:.0f} s more."
             )
         wakes = sorted((self._wake(key, bucket, now), key) for key in keys) if keys else []
         earliest = wakes[0][0] if wakes else now + RATE_LIMIT_REST
@@ -140,7 +146,7 @@ class KeyPool:
         quota_id = f" ({pair[1]})" if pair else ""
         return RateLimitError(
             f"Every Gemini API key of this gateway has hit its quota{f' for {model}' if model else ''}{quota_id}; "
-            f"the first is back at {utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
+            f"the first is back at {_utc_clock(earliest)} (in {max(earliest - now, 0):.0f} s).",
             retry_after=max(earliest - now, 1.0),
         )
 
@@ -178,6 +184,8 @@ class KeyPool:
         return f"key {position}" if position else "a key"
 
     def _remember_positions(self, keys: Sequence[str]) -> None:
+        if self._positions.get(keys[0]) == 1 and self._positions.get(keys[-1]) == len(keys):
+            return  # the same list as last time (checked at its ends: cheap on every request)
         if len(self._positions) + len(keys) > _MAX_TRACKED:
             self._positions = {}
         for position, key in enumerate(keys, 1):
@@ -207,6 +215,25 @@ def _keys_phrase(keys: Sequence[str]) -> str:
     return "the API key" if len(keys) == 1 else f"all {len(keys)} API keys"
 
 
+def _set_aside(keys: Sequence[str]) -> str:
+    return "it is set aside" if len(keys) == 1 else "they are set aside"
+
+
 def should_retry(error: GatewayError, elapsed: float) -> bool:
     """Whether a failed attempt may be tried again with the next key."""
     return isinstance(error, _RETRYABLE) and elapsed < RETRY_WINDOW
+
+
+def _utc_clock(moment: float) -> str:
+    from .pacific import utc_clock
+
+    return utc_clock(moment)
+
+
+def key_tag(key: str) -> str:
+    """A key's fingerprint for ids that must find it again (core/response_ids.py): 8 hex digits of a
+    SHA-256 of the key, the same whatever the pool's order. 32 bits of a digest give nothing of a
+    ~210-bit key back, and tell two keys of one pool apart (a collision in a pool of 50 is ~3e-7)."""
+    import hashlib  # only stored responses need it
+
+    return hashlib.sha256(b"gemini-openai-gateway/interaction-key/v1\0" + key.encode("utf-8")).hexdigest()[:8]

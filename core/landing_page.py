@@ -40,7 +40,8 @@ MARKUP = """<!doctype html>
   <p class="lead" data-t="connect.p"></p>
   <div class="field">
     <div class="label" data-t="base.l">API base URL</div>
-    <div class="value"><code id="base" class="url"></code><button type="button" class="copy" data-copy="base" data-t="copy">Copy</button></div>
+    <div class="value"><code id="base" class="url"></code><button type="button" class="copy" data-copy="base"
+        data-t="copy">Copy</button></div>
     <p class="hint" data-t="base.h"></p>
   </div>
   <div class="field">
@@ -53,7 +54,8 @@ MARKUP = """<!doctype html>
   </div>
   <div class="field">
     <div class="label" data-t="root.l">Gemini API host (for Gemini's own SDKs and apps)</div>
-    <div class="value"><code id="root" class="url"></code><button type="button" class="copy" data-copy="root" data-t="copy">Copy</button></div>
+    <div class="value"><code id="root" class="url"></code><button type="button" class="copy" data-copy="root"
+        data-t="copy">Copy</button></div>
   </div>
 </section>
 

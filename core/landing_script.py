@@ -250,8 +250,9 @@ async function loadModels() {
 
 function when(unix) {
   const seconds = unix - Date.now() / 1000, abs = Math.abs(seconds), format = new Intl.RelativeTimeFormat(langTag(), {numeric: "auto"});
-  const time = new Date(unix * 1000).toLocaleString(langTag(), abs > 72000 ? {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}
-                                                                           : {hour: "2-digit", minute: "2-digit"});
+  const time = new Date(unix * 1000).toLocaleString(langTag(), abs > 72000
+                                                                 ? {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"}
+                                                                 : {hour: "2-digit", minute: "2-digit"});
   const rel = abs < 90 ? format.format(Math.round(seconds), "second") : abs < 5400 ? format.format(Math.round(seconds / 60), "minute")
             : format.format(Math.round(seconds / 3600), "hour");
   return {time, rel};

@@ -194,4 +194,4 @@ const RECIPES = [
  steps: {en: ["One chat request, and the model list."], zh: ["一次对话请求，以及模型列表。"]},
  code: [["shell", 'curl {base}/chat/completions \\\n  -H "Authorization: Bearer {key}" \\\n  -H "Content-Type: application/json" \\\n  -d \'{"model": "{model}", "messages": [{"role": "user", "content": "Hello!"}]}\'\n\ncurl {base}/models -H "Authorization: Bearer {key}"']]}
 ];
-"""
+"""  # noqa: E501 - one message, and one recipe snippet, per line

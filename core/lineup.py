@@ -31,9 +31,10 @@ Checked 2026-12-01. Sources, by tag:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 __all__ = [
     "LATEST",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["chat_logprobs_from_gemini", "completion_logprobs_from_gemini"]
@@ -36,16 +37,18 @@ def completion_logprobs_from_gemini(result: Any, text_offset: int = 0) -> dict[s
     return {"tokens": tokens, "token_logprobs": token_logprobs, "top_logprobs": top_logprobs, "text_offset": offsets}
 
 
-def _steps(result: Any):
+def _steps(result: Any) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """(chosen candidate, top candidates) per decoding step; Gemini lists both step by step."""
     if not isinstance(result, dict) or not isinstance(result.get("chosenCandidates"), list):
         return
-    tops = result.get("topCandidates") if isinstance(result.get("topCandidates"), list) else []
+    tops = result.get("topCandidates")
+    tops = tops if isinstance(tops, list) else []
     for index, chosen in enumerate(result["chosenCandidates"]):
         if not isinstance(chosen, dict):
             continue
         step = tops[index] if index < len(tops) and isinstance(tops[index], dict) else {}
-        top = step.get("candidates") if isinstance(step.get("candidates"), list) else []
+        top = step.get("candidates")
+        top = top if isinstance(top, list) else []
         yield chosen, [candidate for candidate in top if isinstance(candidate, dict)]
 
 

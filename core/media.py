@@ -77,7 +77,8 @@ def _part(item: dict[str, Any], param: str, allow_refusal: bool, text_only: bool
     if kind == "image_url":
         image = item.get("image_url")
         # Some clients send the URL string directly instead of {"url": ...}.
-        url = image if isinstance(image, str) else get_str(require_dict(image, f"{param}.image_url"), "url", f"{param}.image_url", required=True)
+        url = image if isinstance(image, str) else get_str(require_dict(image, f"{param}.image_url"), "url", f"{param}.image_url",
+                                                           required=True)
         part = _url_or_data(url, f"{param}.image_url.url")
         level = _resolution(image, f"{param}.image_url") if isinstance(image, dict) else None
         return {**part, "mediaResolution": {"level": level}} if level and detail else part

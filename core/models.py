@@ -26,8 +26,8 @@ __all__ = [
     "ModelChoice",
     "parse_effort",
     "resolve_chat_model",
-    "resolve_messages_model",
     "resolve_embedding_model",
+    "resolve_messages_model",
     "resolve_model",
     "validate_model_id",
 ]

@@ -23,7 +23,8 @@ the resumable protocol's own path and method.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import GatewayError, InvalidRequestError, PermissionDeniedError
@@ -116,7 +117,7 @@ def native_request(method: str, path: str, query: str, headers: Mapping[str, str
         )
     found = _MODEL.search(path)
     model = validate_model_id(found.group(1)) if found else None
-    kept = "&".join(item for item, (name, _) in zip(_query_items(query), pairs) if name not in ("key", _SIGNATURE))
+    kept = "&".join(item for item, (name, _) in zip(_query_items(query), pairs, strict=True) if name not in ("key", _SIGNATURE))
     target_path = quote(raw_path if raw_path is not None else path, safe=_PATH_SAFE)
     request = UpstreamRequest(method, target_path, stream=stream, forward=forward, query_string=kept)
     return NativePlan(request, model, needs_key=not continues)

@@ -11,7 +11,7 @@ converted with Howard Hinnant's `days_from_civil` / `civil_from_days`
 
 from __future__ import annotations
 
-__all__ = ["next_pacific_midnight", "utc_clock"]
+__all__ = ["next_pacific_midnight", "utc_clock", "utc_seconds"]
 
 _DAY = 86400
 _HOUR = 3600
@@ -21,7 +21,7 @@ def next_pacific_midnight(now: float) -> float:
     """The Unix time of the first midnight in Los Angeles strictly after `now`."""
     local = now + _offset(now)
     day = int(local // _DAY) + 1  # the next local date, as days since 1970-01-01
-    year, month, date = _civil_from_days(day)
+    year, _, _ = _civil_from_days(day)
     # DST starts and ends at 02:00, so at 00:00 of a date it is in force from the day after the
     # March change up to and including the November change day.
     daylight = _dst_start_day(year) < day <= _dst_end_day(year)
@@ -32,6 +32,11 @@ def utc_clock(now: float) -> str:
     """`HH:MMZ` for a Unix time, for log lines ("rests until 07:00Z")."""
     seconds = int(now) % _DAY
     return f"{seconds // _HOUR:02d}:{seconds % _HOUR // 60:02d}Z"
+
+
+def utc_seconds(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
+    """The Unix time of a UTC date and time (for timestamps Gemini writes in ISO 8601)."""
+    return _days_from_civil(year, month, day) * _DAY + hour * _HOUR + minute * 60 + second
 
 
 def _offset(now: float) -> int:

@@ -23,7 +23,7 @@ class Payload(NamedTuple):
 class Audio(NamedTuple):
     """Speech for the client: the samples and the `response_format` to deliver them in."""
 
-    pcm: "Pcm"
+    pcm: Pcm
     format: str
 
     @property

@@ -4,9 +4,11 @@ A Responses request is rewritten as the chat completion request that means the s
 chat translation (core/chat.py) makes the Gemini call: one place decides how messages, tools,
 schemas and thinking reach Gemini. What only the Responses API has is handled here:
 
-* stateless by design — a serverless function keeps nothing: `store` is accepted and answered
-  `false`; `previous_response_id`, `conversation`, stored `prompt`s and `background` are a 400
-  that says to send the whole conversation in `input`;
+* two paths — a serverless function keeps nothing, so state lives at Google: a request that asks for
+  it (`previous_response_id`, `background`, `store: true`, a Deep Research model: `wants_state`) goes
+  to Gemini's Interactions API (core/stateful.py, which reuses this translation); every other request
+  is answered statelessly here, `store: false`, its conversation replayed in `input` as today.
+  `conversation` and stored `prompt`s are a 400 on both paths;
 * function tools are flat (`{"type": "function", "name", "parameters"}`), and there are more kinds
   of client tool (namespaces, custom tools, shells, tool search: core/responses_tools.py), each a
   Gemini function whose calls map back (core/responses_calls.py); `tool_choice` and `text.format`
@@ -18,7 +20,8 @@ schemas and thinking reach Gemini. What only the Responses API has is handled he
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .chat import ChatPlan, chat_request_to_gemini
 from .chat_response import check_gemini_response
@@ -34,17 +37,17 @@ from .responses_tools import WEB_SEARCH_TOOLS, ToolTable, gemini_function_name, 
 from .upstream import UpstreamRequest
 from .usage import usage_from_gemini
 
-__all__ = ["ResponsesExchange", "ResponsesPlan", "responses_request_to_gemini"]
+__all__ = ["ResponsesExchange", "ResponsesPlan", "responses_request_to_gemini", "translate_responses_request", "wants_state"]
 
 _SUMMARIES = ("auto", "concise", "detailed")
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 # Request fields that need state this gateway does not keep → what to do instead.
 _STATEFUL = {
-    "previous_response_id": "This gateway is stateless and keeps no responses, so 'previous_response_id' cannot be "
-    "used. Send the whole conversation in 'input' instead: your earlier input items plus the output items you "
-    "received (and set store: false).",
-    "conversation": "This gateway is stateless and keeps no conversations. Send the whole conversation in 'input' "
-    "instead: your earlier input items plus the output items you received.",
+    "previous_response_id": "This deployment keeps no responses (RESPONSES_STATE=off), so 'previous_response_id' "
+    "cannot be used. Send the whole conversation in 'input' instead: your earlier input items plus the output items "
+    "you received (and set store: false).",
+    "conversation": "This gateway keeps no conversations. Continue a stored response with previous_response_id, or "
+    "send the whole conversation in 'input': your earlier input items plus the output items you received.",
     "prompt": "This gateway keeps no stored prompts. Send the prompt itself in 'instructions' and 'input'.",
 }
 # Chat parameters this module writes → the Responses parameters they come from, for error messages.
@@ -84,10 +87,18 @@ def responses_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> 
     """Translate an OpenAI `/responses` request body into a Gemini request (through chat's translation)."""
     body = require_dict(body, "body")
     _refuse_state(body)
+    return translate_responses_request(body, settings)
+
+
+def translate_responses_request(body: Mapping[str, Any], settings: Settings, *, start: int = 0,
+                                kept: bool = False) -> ResponsesPlan:
+    """The translation both paths share (the stored one, core/stateful.py, reshapes its Gemini body);
+    `start`: where `body["input"]` begins in the client's input (for error parameters); `kept`: it
+    continues a conversation Google keeps (`item_reference`s are skipped)."""
     tool_aliases: dict[str, str] = {}
     tools = get_list(body, "tools")
     chat_tools, table = tools_to_chat(tools or [], tool_aliases, loaded_tools(body))
-    messages, aliases = input_to_chat_messages(body, table)
+    messages, aliases = input_to_chat_messages(body, table, start=start, kept=kept)
     aliases = {**_PARAM_ALIASES, **aliases, **tool_aliases}
     chat: dict[str, Any] = {key: body[key] for key in _SHARED if key in body}
     chat["messages"] = messages
@@ -160,14 +171,40 @@ class ResponsesExchange(Exchange):
         return ResponsesStream(self.plan, token=self.token, created=self.created, codec=codec)
 
 
+def wants_state(body: Any, settings: Settings) -> bool:
+    """Whether a request goes to Gemini's Interactions API, which keeps the state (core/stateful.py).
+
+    Only a request that asks for state does: `previous_response_id`, `background: true`, `store: true`
+    said outright, or a Deep Research model (an agent, only there). `store` left out means OpenAI's
+    default, true — but the clients that leave it out (the Vercel AI SDK, the Agents SDK, the OpenAI
+    SDKs) work statelessly here today, replaying the conversation (ids carry signatures and searches),
+    and storing every such request at Google would be a change nobody asked for; RESPONSES_STATE=openai
+    makes a missing `store` mean true, RESPONSES_STATE=off keeps every request stateless.
+    """
+    if settings.responses_state == "off" or not isinstance(body, dict):
+        return False
+    store = body.get("store")
+    if body.get("previous_response_id") is not None or body.get("background") is True or store is True:
+        return True
+    if store is None and settings.responses_state == "openai":
+        return True
+    model = body.get("model") if isinstance(body.get("model"), str) else None
+    model = settings.model_aliases.get(model, model) if model else None
+    if model is None or "deep-research" not in model:
+        return False  # the stateless path imports nothing of the stored one
+    from .interaction_request import agent_for
+
+    return agent_for(model) is not None
+
+
 def _refuse_state(body: Mapping[str, Any]) -> None:
     for param, message in _STATEFUL.items():
         if body.get(param) is not None:
             raise InvalidRequestError(message, param=param, code="unsupported_parameter")
     if get_bool(body, "background"):
         raise InvalidRequestError(
-            "Background responses need stored state, which this stateless gateway does not keep. Leave 'background' "
-            "unset; for long answers, stream them (stream: true).",
+            "Background responses need stored state, which this deployment does not keep (RESPONSES_STATE=off). "
+            "Leave 'background' unset; for long answers, stream them (stream: true).",
             param="background",
             code="unsupported_parameter",
         )
@@ -180,7 +217,8 @@ def _tool_choice_to_chat(choice: Any) -> Any:
     choice = require_dict(choice, "tool_choice")
     kind = get_str(choice, "type", "tool_choice", required=True)
     if kind in ("function", "custom"):
-        name = gemini_function_name(get_str(choice, "name", "tool_choice", required=True) or "", get_str(choice, "namespace", "tool_choice"))
+        name = gemini_function_name(get_str(choice, "name", "tool_choice", required=True),
+                                    get_str(choice, "namespace", "tool_choice"))
         return {"type": "function", "function": {"name": name}}
     if kind == "allowed_tools":
         names = []

@@ -35,12 +35,9 @@ _ITEM_TYPES = {kind: item for item, kind in CALL_ITEMS.items()}
 
 def call_from_item(item: dict[str, Any], kind: str, param: str) -> tuple[str, ToolRef, Any] | None:
     """(call_id, tool, arguments) of a call item; None for a tool search the server ran (nothing to replay)."""
-    if kind == "tool_search" and item.get("execution") != "client":
+    call_id = output_call_id(item, kind, param)  # the same id rules as for the outputs that answer it
+    if call_id is None:
         return None
-    call_id = get_str(item, "call_id", param) or (get_str(item, "id", param) if kind == "local_shell" else None)
-    if not call_id:
-        raise InvalidRequestError(f"Missing required parameter: '{param}.call_id'.", param=f"{param}.call_id",
-                                  code="missing_required_parameter")
     if kind in ("function", "custom"):
         ref = ToolRef(kind, get_str(item, "name", param, required=True) or "", get_str(item, "namespace", param) or None)
         if kind == "function":
@@ -58,7 +55,8 @@ def call_from_item(item: dict[str, Any], kind: str, param: str) -> tuple[str, To
 
 
 def output_call_id(item: dict[str, Any], kind: str, param: str) -> str | None:
-    """The call an output item answers; None for a hosted tool search's output."""
+    """The `call_id` of a call item, or of the output item that answers it; None for a tool search the
+    server ran (hosted: nothing to replay)."""
     if kind == "tool_search" and item.get("execution") != "client":
         return None
     call_id = get_str(item, "call_id", param) or (get_str(item, "id", param) if kind == "local_shell" else None)

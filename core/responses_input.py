@@ -28,9 +28,9 @@ never `messages[3].content[1].image_url.url`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
-
 import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_str, require_dict
@@ -65,9 +65,13 @@ def loaded_tools(body: Mapping[str, Any]) -> list[tuple[Any, str]]:
     return found
 
 
-def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = None) -> ChatInput:
-    """The chat `messages` for a Responses request's `instructions` and `input`."""
-    converter = _Converter(tools or ToolTable())
+def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = None, *, start: int = 0,
+                           kept: bool = False) -> ChatInput:
+    """The chat `messages` for a Responses request's `instructions` and `input`; `start`: the index in
+    the client's `input` of this `input`'s first item (a stored response reads its leading answers itself);
+    `kept`: the conversation is kept at Google (previous_response_id), so an `item_reference` names an
+    item it has already and is skipped."""
+    converter = _Converter(tools or ToolTable(), kept)
     instructions = get_str(body, "instructions")
     if instructions:
         converter.append({"role": "system", "content": instructions}, "instructions")
@@ -77,7 +81,7 @@ def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = No
     if isinstance(given, str):
         converter.append({"role": "user", "content": given}, "input")
     elif isinstance(given, list) and given:
-        for index, item in enumerate(given):
+        for index, item in enumerate(given, start):
             converter.add(require_dict(item, f"input[{index}]"), f"input[{index}]")
     else:
         raise InvalidRequestError(
@@ -88,8 +92,9 @@ def input_to_chat_messages(body: Mapping[str, Any], tools: ToolTable | None = No
 
 
 class _Converter:
-    def __init__(self, tools: ToolTable) -> None:
+    def __init__(self, tools: ToolTable, kept: bool = False) -> None:
         self.tools = tools
+        self.kept = kept
         self.messages: list[dict[str, Any]] = []
         self.aliases: dict[str, str] = {}
         self._step: dict[str, Any] | None = None  # the assistant message of the model step being read
@@ -245,6 +250,8 @@ class _Converter:
 
     def _reference(self, item_id: str, param: str) -> None:
         """An `item_reference`: honoured where what it names travels elsewhere, else a 400 that says why."""
+        if self.kept:
+            return  # the previous response's items are at Google already
         parts = parts_from_web_search_id(item_id)
         if parts:
             self._server_parts(parts, param)

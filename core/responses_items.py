@@ -40,7 +40,7 @@ signature_from_encrypted = unmark_signature
 class _Open:
     """The item being built: a message or a reasoning item (calls are built whole)."""
 
-    __slots__ = ("kind", "index", "id", "text", "signature")
+    __slots__ = ("kind", "index", "id", "text", "signature", "citations")
 
     def __init__(self, kind: str, index: int, item_id: str) -> None:
         self.kind = kind
@@ -48,6 +48,7 @@ class _Open:
         self.id = item_id
         self.text: list[str] = []
         self.signature: str | None = None
+        self.citations: list[dict[str, Any]] = []  # url_citation annotations given whole (Interactions API)
 
 
 class OutputItems:
@@ -110,6 +111,16 @@ class OutputItems:
         self.items.append(item)
         return events
 
+    @property
+    def message_length(self) -> int:
+        """The characters of the message being built (0 when none is open): where its next text starts."""
+        return sum(map(len, self._open.text)) if self._open is not None and self._open.kind == "message" else 0
+
+    def cite(self, annotations: list[dict[str, Any]]) -> None:
+        """Flat `url_citation` annotations, offsets in characters of the open message, for it to carry."""
+        if self._open is not None and self._open.kind == "message":
+            self._open.citations.extend(annotations)
+
     def finish(self, *, incomplete: bool = False, grounding: Any = None) -> list[dict[str, Any]]:
         """The candidate ended (or the stream failed): close the open item; cite the sources in its text."""
         return self._search() + self._close("incomplete" if incomplete else "completed", grounding)
@@ -127,12 +138,14 @@ class OutputItems:
         if kind == "message":
             self._open = _Open(kind, index, self._id("msg"))
             where = {"item_id": self._open.id, "output_index": index, "content_index": 0}
-            return events + [
+            return [
+                *events,
                 {"type": "response.output_item.added", "output_index": index, "item": _message(self._open.id, "in_progress", [])},
                 {"type": "response.content_part.added", **where, "part": _output_text("", [])},
             ]
         self._open = _Open(kind, index, self._id("rs"))
-        return events + [
+        return [
+            *events,
             {"type": "response.output_item.added", "output_index": index, "item": _reasoning(self._open.id, [], None)},
         ]
 
@@ -160,6 +173,7 @@ class OutputItems:
         events: list[dict[str, Any]] = []
         if item.kind == "message":
             annotations = [_flat(a) for a in annotations_from_grounding(grounding, text)] if grounding else []
+            annotations += item.citations
             events += [
                 {"type": "response.output_text.annotation.added", **where, "content_index": 0, "annotation_index": n,
                  "annotation": annotation}
@@ -214,7 +228,8 @@ class OutputItems:
         index, item = len(self.items), web_search_item(self._server)
         self._server = []
         self.items.append(item)
-        return events + [
+        return [
+            *events,
             {"type": "response.output_item.added", "output_index": index, "item": {**item, "status": "in_progress"}},
             {"type": "response.output_item.done", "output_index": index, "item": item},
         ]

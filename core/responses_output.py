@@ -60,15 +60,17 @@ def response_object(
     usage: dict[str, Any] | None,
     incomplete: str | None = None,
     error: dict[str, Any] | None = None,
+    stored: Any = None,
 ) -> dict[str, Any]:
-    """The `response` object, with the request's settings repeated as the API does."""
+    """The `response` object, with the request's settings repeated as the API does. `stored`: what a
+    stored response (core/stateful.py) says of itself — its `id`, `background`, `previous_response_id`."""
     echo = plan.echo
     return {
-        "id": f"resp_{token}",
+        "id": stored.id if stored is not None else f"resp_{token}",
         "object": "response",
         "created_at": created,
         "status": status,
-        "background": False,
+        "background": stored.background if stored is not None else False,
         "error": error,
         "incomplete_details": {"reason": incomplete} if incomplete else None,
         "instructions": echo["instructions"],
@@ -77,9 +79,9 @@ def response_object(
         "output": output,
         "output_text": _output_text(output),
         "parallel_tool_calls": echo["parallel_tool_calls"],
-        "previous_response_id": None,
+        "previous_response_id": stored.previous_response_id if stored is not None else None,
         "reasoning": echo["reasoning"],
-        "store": False,
+        "store": stored is not None and stored.store,
         "temperature": echo["temperature"],
         "text": echo["text"],
         "tool_choice": echo["tool_choice"],

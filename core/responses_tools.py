@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_str, require_dict
 
-__all__ = ["ToolRef", "ToolTable", "WEB_SEARCH_TOOLS", "gemini_function_name", "tools_to_chat"]
+__all__ = ["WEB_SEARCH_TOOLS", "ToolRef", "ToolTable", "gemini_function_name", "tools_to_chat"]
 
 # OpenAI's hosted web-search tools, in every version → Google Search grounding.
 WEB_SEARCH_TOOLS = frozenset({"web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"})

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
-from urllib.parse import unquote
+from collections.abc import Mapping
+from typing import NamedTuple
+from urllib.parse import parse_qsl, unquote
 
 from .config import Settings
 from .errors import MethodNotAllowedError, NotFoundError
@@ -15,13 +16,16 @@ class Route(NamedTuple):
     """`name`: chat, responses, completions, embeddings, models, codex_models, model, images, image_edits, speech,
     transcriptions, translations, gateway_keys, gateway_keys_check, native, root or preflight; for
     Anthropic's Messages API messages, count_tokens, anthropic_models, anthropic_model or
-    messages_unknown (a path under /messages this gateway does not serve). `model_id` is the model a
+    messages_unknown (a path under /messages this gateway does not serve); for a stored response
+    (core/stateful.py) response, response_delete, response_cancel or response_input_items. `model_id` is the model a
     `model` or `anthropic_model` route names; `path` is the Gemini path a `native` route forwards to,
     or the unknown Messages API path."""
 
     name: str
     model_id: str | None = None
     path: str = ""
+    response_id: str | None = None  # the stored response a `response*` route is about
+    query: tuple[tuple[str, str], ...] = ()  # a `response*` route's query (stream, starting_after, ...)
 
     @property
     def body(self) -> str | None:
@@ -60,6 +64,14 @@ _BODIES = {
     "messages": "json", "count_tokens": "json",
 }
 _ANTHROPIC_ROUTES = frozenset({"messages", "count_tokens", "anthropic_models", "anthropic_model", "messages_unknown"})
+# /responses/{id}[/<what>] → {method: route name} (a stored response, core/stateful.py).
+_RESPONSE_ROUTES = {
+    "": {"GET": "response", "DELETE": "response_delete"},
+    "cancel": {"POST": "response_cancel"},
+    "input_items": {"GET": "response_input_items"},
+}
+# OpenAI's other /responses/<name> endpoints, which need OpenAI's own machinery.
+_RESPONSE_UNSERVED = frozenset({"compact", "input_tokens"})
 _ENDPOINTS = ", ".join(f"/v1{path}" for path in _ROUTES)
 # Gemini's own API, forwarded: everything under /v1beta and the Files API's uploads; under /v1, what
 # cannot be an OpenAI request (see `_is_native_v1`).
@@ -75,7 +87,7 @@ _ALLOWED_HEADERS = ("Authorization, Content-Type, x-goog-api-key, x-goog-api-cli
 _EXPOSE = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
 
 
-def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> Route:
+def route(method: str, path: str, headers: Mapping[str, str] | None = None, query: str = "") -> Route:
     """Route a request; clients differ in whether they put `/v1` before the endpoint path.
 
     `headers` (lower-case names) tell a Google SDK's `GET /v1/models` (Gemini's stable API, which
@@ -83,6 +95,9 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
     and only Anthropic's clients `anthropic-version` (then the model list is in Anthropic's shape).
     """
     method = method.upper()
+    known = _FAST.get((method, path))
+    if known is not None and (headers is None or not _GOOGLE_OR_ANTHROPIC.intersection(headers)):
+        return known  # the routes every request of a client asks for, looked up at once
     if method == "OPTIONS":
         return Route("preflight")
     if path.startswith(_NATIVE_PREFIXES) or _is_native_v1(path, headers or {}):
@@ -98,21 +113,45 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None) -> R
             return Route("root")
         raise MethodNotAllowedError(method, "/", "GET")
     anthropic = "anthropic-version" in (headers or {})
+    if path.startswith("/responses/") and len(path) > len("/responses/"):
+        return _response_route(method, path, query)
     if path.startswith("/models/") and len(path) > len("/models/"):
         if method != "GET":
             raise MethodNotAllowedError(method, path, "GET")
         return Route("anthropic_model" if anthropic else "model", unquote(path[len("/models/"):]))
-    name, allowed = _ROUTES.get(path, (None, None))
-    if name is None and path.startswith("/messages/"):
+    served = _ROUTES.get(path)
+    if served is None and path.startswith("/messages/"):
         return Route("messages_unknown", path=path[:100])  # Anthropic's batches and the like: its own 404
-    if name == "models" and anthropic:
-        name = "anthropic_models"
-    if name is None:
+    if served is None:
         raise NotFoundError(f"Unknown endpoint {path[:100]!r}. This gateway serves {_ENDPOINTS}, and Gemini's own "
                             "API under /v1beta.", code="unknown_url")
+    name, allowed = served
+    if name == "models" and anthropic:
+        name = "anthropic_models"
     if method != allowed:
         raise MethodNotAllowedError(method, path, allowed)
     return Route(name)
+
+
+def _response_route(method: str, path: str, query: str) -> Route:
+    """`/responses/{id}`, `/responses/{id}/cancel`, `/responses/{id}/input_items`."""
+    response_id, _, what = path[len("/responses/"):].partition("/")
+    if response_id in _RESPONSE_UNSERVED and not what:
+        raise NotFoundError(f"This gateway does not serve /v1/responses/{response_id}: it needs OpenAI's own service.",
+                            code="unknown_url")
+    methods = _RESPONSE_ROUTES.get(what)
+    if methods is None:
+        raise NotFoundError(f"Unknown endpoint {path[:100]!r}. A stored response has /v1/responses/{{id}}, "
+                            "/v1/responses/{id}/cancel and /v1/responses/{id}/input_items.", code="unknown_url")
+    if method not in methods:
+        raise MethodNotAllowedError(method, path[:100], " or ".join(methods))
+    return Route(methods[method], response_id=response_id, query=tuple(parse_qsl(query)))
+
+
+# (method, path) → its Route, for the API routes under /v1 and without it, when the request carries neither
+# Google's SDK header (a /v1 path may then be Gemini's own API) nor Anthropic's (the model list's shape).
+_FAST = {(method, prefix + path): Route(name) for path, (name, method) in _ROUTES.items() for prefix in ("/v1", "")}
+_GOOGLE_OR_ANTHROPIC = frozenset({"x-goog-api-client", "anthropic-version"})
 
 
 def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:
@@ -138,7 +177,8 @@ def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]
 def preflight_headers(origin: str | None, headers: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:
     """The answer to a CORS preflight: the methods we serve and the headers the browser asked about."""
     requested = headers.get("access-control-request-headers")
-    return cors_headers(origin, settings) + [
+    return [
+        *cors_headers(origin, settings),
         ("access-control-allow-methods", _ALLOWED_METHODS),
         ("access-control-allow-headers", requested or _ALLOWED_HEADERS),
         ("access-control-max-age", "86400"),
@@ -163,6 +203,8 @@ def landing_page(settings: Settings) -> str:
         "Endpoints: POST /v1/chat/completions, /v1/responses, /v1/completions, /v1/embeddings,\n"
         "           /v1/images/generations, /v1/images/edits, /v1/audio/speech, /v1/audio/transcriptions,\n"
         "           /v1/audio/translations; GET /v1/models, /v1/codex/models (Codex CLI's model_catalog_url)\n"
+        "Stored:    /v1/responses with store: true, previous_response_id or background: true is kept by\n"
+        "           Gemini's Interactions API: GET|DELETE /v1/responses/{id}, POST /v1/responses/{id}/cancel\n"
         "Anthropic: POST /v1/messages, /v1/messages/count_tokens (Claude Code: ANTHROPIC_BASE_URL=<this URL>)\n"
         "Gemini:    Gemini's own API under <this URL>/v1beta (e.g. the google-genai SDK's base_url: <this URL>)\n"
     )

@@ -11,11 +11,12 @@ could be the start of a secret, and sends it with the next chunk (or at the end)
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["MARKER", "MIN_SECRET", "Scrubber"]
 
 MARKER = b"[redacted]"
+_TEXT_MARKER = MARKER.decode()
 MIN_SECRET = 8  # shorter values are not treated as secrets: replacing them would mangle ordinary text
 
 
@@ -25,7 +26,7 @@ class Scrubber:
     def __init__(self, secrets: Iterable[str]) -> None:
         unique = {secret.encode("utf-8") for secret in secrets if secret and len(secret) >= MIN_SECRET}
         # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted(unique, key=len, reverse=True)
+        self._secrets = sorted(unique, key=len, reverse=True) if len(unique) > 1 else list(unique)
         self._held = b""
 
     def add(self, secret: str) -> None:
@@ -34,7 +35,8 @@ class Scrubber:
             value = secret.encode("utf-8")
             if value not in self._secrets:
                 self._secrets.append(value)
-                self._secrets.sort(key=len, reverse=True)
+                if len(self._secrets) > 1:
+                    self._secrets.sort(key=len, reverse=True)
 
     def whole(self, data: bytes) -> bytes:
         """A complete body, scrubbed."""
@@ -48,7 +50,7 @@ class Scrubber:
         for secret in self._secrets:
             text = secret.decode("utf-8")
             if text in value:
-                value = value.replace(text, MARKER.decode())
+                value = value.replace(text, _TEXT_MARKER)
         return value
 
     def headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

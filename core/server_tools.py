@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import zlib
 from typing import Any
 
 from .lineup import generation
@@ -55,6 +54,8 @@ def is_server_part(part: Any) -> bool:
 def pack_parts(parts: list[dict[str, Any]]) -> str:
     """The parts as a compact, URL- and id-safe string."""
     raw = json.dumps(parts, separators=(",", ":"), ensure_ascii=False).encode()
+    import zlib  # only an answer with server-side tool parts packs them
+
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
 
 
@@ -62,6 +63,8 @@ def unpack_parts(packed: Any) -> list[dict[str, Any]] | None:
     """The parts `pack_parts` made, or None when `packed` is not one of ours (or is damaged)."""
     if not isinstance(packed, str) or not packed:
         return None
+    import zlib
+
     try:
         raw = zlib.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)))
         parts = json.loads(raw)

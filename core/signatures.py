@@ -20,16 +20,17 @@ signature on the first call of each step.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "DUMMY_SIGNATURE",
     "extra_content",
     "join_tool_call_id",
     "mark_signature",
+    "server_of_tool_call_id",
     "signature_from_extra",
     "split_tool_call_id",
-    "server_of_tool_call_id",
     "unmark_signature",
 ]
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .audio import pcm_from_gemini
 from .candidates import candidate_parts, finish_reason_of, refusal_of, response_candidates
@@ -32,8 +33,8 @@ from .usage import usage_from_gemini
 __all__ = ["FORMATS", "SpeechPlan", "audio_from_gemini", "check_encodable", "speech_request_to_gemini", "voice_from_openai"]
 
 FORMATS = tuple(CONTENT_TYPES)
-_UNSERVED = ("opus", "aac", "flac")
-_REFUSALS = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"})  # finish reasons that mean "refused"  # OpenAI formats with no small, well-kept encoder here
+_UNSERVED = ("opus", "aac", "flac")  # OpenAI formats with no small, well-kept encoder here
+_REFUSALS = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"})  # finish reasons that mean "refused"
 
 # Gemini's prebuilt voices (https://ai.google.dev/gemini-api/docs/speech-generation#voices).
 GEMINI_VOICES = (

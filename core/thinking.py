@@ -15,7 +15,8 @@ whenever the model thinks, unless the deployment turns them off or the effort is
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_str

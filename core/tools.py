@@ -10,7 +10,8 @@ note for the request's log line.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .errors import InvalidRequestError
 from .fields import get_dict, get_list, get_str, require_dict

@@ -27,7 +27,7 @@ from .thinking import least_thinking_config
 from .upstream import UpstreamRequest, generate_request
 from .usage import usage_from_gemini
 
-__all__ = ["TranscriptionPlan", "transcription_request_to_gemini", "transcription_from_gemini"]
+__all__ = ["TranscriptionPlan", "transcription_from_gemini", "transcription_request_to_gemini"]
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 _TIMED = frozenset({"srt", "vtt", "verbose_json"})
@@ -203,7 +203,8 @@ def _segments(text: str) -> tuple[str, list[dict[str, Any]]]:
         end = max(start, _seconds(item.get("end"), start))
         segments.append({"start": start, "end": end, "text": item["text"].strip()})
         last = end
-    language = data.get("language") if isinstance(data.get("language"), str) else ""
+    language = data.get("language")
+    language = language if isinstance(language, str) else ""
     return language.strip().lower(), segments
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 __all__ = ["API_VERSION", "USER_AGENT", "UpstreamRequest", "generate_request"]
@@ -41,8 +42,10 @@ class UpstreamRequest(NamedTuple):
 
     def content(self, dumps: Callable[[Any], bytes]) -> bytes | None:
         """The body as bytes: JSON encoded with `dumps`, bytes as they are, None for no body."""
-        if self.body is None or isinstance(self.body, (bytes, bytearray)):
-            return self.body
+        if self.body is None:
+            return None
+        if isinstance(self.body, (bytes, bytearray)):
+            return bytes(self.body)  # a bytes body is returned itself, not copied
         return dumps(self.body)
 
     def target(self) -> str:

@@ -23,7 +23,7 @@ from workers import Response, WorkerEntrypoint
 from adapters.fetched import form_from_entries, kind_of
 from adapters.logs import configure, log_request
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
-from core.call import Call
+from core.call import Call, CallStateError
 from core.errors import ConfigError, GatewayError
 from core.forms import malformed_form
 from core.instance import Instance
@@ -72,7 +72,7 @@ async def _within(promise: Any, seconds: float) -> Any:
         return None
 
 
-class Default(WorkerEntrypoint):
+class Default(WorkerEntrypoint):  # type: ignore[misc]  # the runtime's class: untyped (Any) to mypy
     """Every HTTP request to the Worker."""
 
     async def fetch(self, request: Any) -> Any:
@@ -83,7 +83,8 @@ class _Exchange:
     """One request's Call and the I/O it asks for."""
 
     def __init__(self, request: Any, env: Any, ctx: Any) -> None:
-        self.request, self.ctx, self.upstream = request, ctx, None
+        self.request, self.ctx = request, ctx
+        self.upstream: Any = None  # Gemini's streamed response, once a Fetch has one
         url = urlsplit(request.url)
         headers = {name.lower(): value for name, value in _pairs(request.headers)}
         headers.setdefault("host", url.netloc)
@@ -108,6 +109,8 @@ class _Exchange:
                     done, _ = await asyncio.wait({fetching}, timeout=action.keepalive or None)
                     if not done:  # Gemini is slow to answer: begin the stream, and keep it alive
                         tick = call.tick(_now())
+                        if tick.head is None:
+                            raise CallStateError("a call's first keep-alive carries its head")
                         owned = True
                         return self._stream(tick.head, tick.data, fetching)
                     action = fetching.result()
@@ -116,7 +119,7 @@ class _Exchange:
                     return self._stream(action, b"", None)
                 else:
                     return self._answer(action)
-        except Exception as error:  # noqa: BLE001 — a bug in this shell: the call answers it (a 500 in the client's envelope)
+        except Exception as error:
             if self.request.signal.aborted:
                 call.gone()  # the client left: nobody will read this answer
                 return Response(None, status=499)
@@ -197,9 +200,10 @@ class _Relay:
 
     def __init__(self, exchange: _Exchange, writer: Any) -> None:
         self.exchange, self.call, self.writer = exchange, exchange.call, writer
-        self.open, self.last, self.ticker = True, time.monotonic(), None
+        self.open, self.last = True, time.monotonic()
+        self.ticker: asyncio.Task[None] | None = None
 
-    async def send(self, data: bytes) -> None:
+    async def send(self, data: bytes | None) -> None:
         if self.open and data:
             try:
                 await self.writer.write(to_js(data))
@@ -244,7 +248,7 @@ class _Relay:
                     await self.send(out)
                     if action is None and self.call.closed:
                         action = self.call.close()
-        except Exception as error:  # noqa: BLE001 — as above, once the stream has begun: its closing error event
+        except Exception as error:
             await self.send(self.call.abort(error).data)
         finally:
             self.open = False

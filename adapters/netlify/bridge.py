@@ -42,7 +42,7 @@ from adapters.audio import BITRATE as MP3_BITRATE
 from adapters.fetched import form_from_entries, kind_of
 from adapters.logs import configure, log_request
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
-from core.call import Call
+from core.call import Call, CallStateError
 from core.errors import ConfigError, GatewayError
 from core.instance import Instance
 
@@ -77,13 +77,20 @@ class Bridge:
         headers = headers.to_py()
         headers.setdefault("host", parts.netloc)
         self._args = (method, headers, token, created, now)
-        self.call: Call | None = None
+        self._call: Call | None = None
+
+    @property
+    def call(self) -> Call:
+        """The request's Call, made by start()."""
+        if self._call is None:
+            raise CallStateError("Bridge.start() has not been called")
+        return self._call
 
     def start(self, env: Any, platform: str = "netlify") -> Any:
         method, headers, token, created, now = self._args
         # fetch decodes gzip itself: a forwarded answer's content-encoding no longer describes it.
-        self.call = Call(_instance_from(env, platform), method, self._target, headers, token=token, created=created, now=now,
-                         scheme=self._scheme, decoded=True)
+        self._call = Call(_instance_from(env, platform), method, self._target, headers, token=token, created=created, now=now,
+                          scheme=self._scheme, decoded=True)
         return self._action(self.call.start())
 
     def body(self, body: Any) -> Any:
@@ -105,7 +112,7 @@ class Bridge:
         attempt = self.call.attempt(index, now)
         if attempt is None:
             return None
-        return _js({"headers": attempt.headers, "body": attempt.body})
+        return _js({"headers": list(attempt.headers.items()), "body": attempt.body})
 
     def answered(self, index: int, status: int, headers: Any, body: Any, now: float) -> None:
         self.call.answered(index, status, [tuple(pair) for pair in headers.to_py()], body.to_bytes(), now)
@@ -128,7 +135,7 @@ class Bridge:
 
     @property
     def ticking(self) -> bool:
-        return self.call is not None and self.call.ticking
+        return self._call is not None and self._call.ticking
 
     def feed(self, chunk: Any) -> Any:
         return _js(self.call.feed(chunk.to_bytes()))
@@ -151,9 +158,9 @@ class Bridge:
         self.call.gone()
 
     def finish(self, now: float, disconnected: bool = False) -> None:
-        if self.call is None:
+        if self._call is None:
             return
-        level, fields = self.call.finish(now, disconnected=disconnected)
+        level, fields = self._call.finish(now, disconnected=disconnected)
         log_request(fields, self.call.secrets, level=level)
 
     def _action(self, action: Any) -> Any:

@@ -121,8 +121,8 @@ def test_the_app_keeps_working_across_event_loops_as_warm_serverless_invocations
 
 
 def test_a_rate_limited_key_is_skipped_for_the_next(upstream):
-    upstream.answers.append(answer(429, {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
-                                                   "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "20s"}]}}))
+    retry = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "20s"}
+    upstream.answers.append(answer(429, {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED", "details": [retry]}}))
     app = gateway(upstream)
     status, _, _ = asyncio.run(call(app, "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k1,k2")], body=CHAT))
     assert status == 200
@@ -162,8 +162,9 @@ def test_a_bug_is_a_clean_500_with_one_log_line_and_no_traceback(upstream, log_l
     def broken(*args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(core.exchange, "chat_response_from_gemini", broken)
-    status, _, body = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")], body=CHAT))
+    monkeypatch.setattr(core.exchange, "_chat_response_from_gemini", broken)
+    status, _, body = asyncio.run(call(gateway(upstream), "POST", "/v1/chat/completions", headers=[("authorization", "Bearer k")],
+                                       body=CHAT))
     error = json.loads(body)["error"]
     assert status == 500 and error["type"] == "server_error" and "Traceback" not in body.decode()
     [line] = [json.loads(text) for text in log_lines()]

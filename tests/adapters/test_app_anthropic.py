@@ -38,7 +38,8 @@ def test_a_message_with_x_api_key(upstream):
 
 def test_errors_come_in_anthropic_s_envelope_with_its_statuses(upstream):
     status, _, body = post(upstream, headers=[("anthropic-version", "2023-06-01")])
-    assert status == 401 and json.loads(body) == {"type": "error", "error": {"type": "authentication_error", "message": json.loads(body)["error"]["message"]}}
+    assert status == 401 and json.loads(body) == {
+        "type": "error", "error": {"type": "authentication_error", "message": json.loads(body)["error"]["message"]}}
     status, _, body = post(upstream, body=b'{"model": "claude-x", "messages": []}')
     assert status == 400 and json.loads(body)["error"]["type"] == "invalid_request_error"
     upstream.answers.append(answer(503, {"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}}))

@@ -34,8 +34,11 @@ def _json(value) -> bytes:
 
 WAV = b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\xc0]\x00\x00\x80\xbb\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
 ROUTES = [
-    pytest.param("POST", "/v1/chat/completions", _json({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}]}), [], id="chat"),
-    pytest.param("POST", "/v1/chat/completions", _json({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "x"}]}), [], id="chat-stream"),
+    pytest.param("POST", "/v1/chat/completions", _json({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "x"}]}), [],
+                 id="chat"),
+    pytest.param("POST", "/v1/chat/completions",
+                 _json({"model": "gemini-2.5-flash", "stream": True, "messages": [{"role": "user", "content": "x"}]}), [],
+                 id="chat-stream"),
     pytest.param("POST", "/v1/responses", _json({"model": "gemini-2.5-flash", "input": "x"}), [], id="responses"),
     pytest.param("POST", "/v1/responses", _json({"model": "gemini-2.5-flash", "input": "x", "stream": True}), [], id="responses-stream"),
     pytest.param("POST", "/v1/completions", _json({"model": "gemini-2.5-flash", "prompt": "x"}), [], id="completions"),
@@ -100,7 +103,8 @@ def test_a_body_that_trickles_in_is_cut_off_with_a_408():
         async def send(message):
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "query_string": b"", "headers": [(b"authorization", b"Bearer k")]}
+        scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "query_string": b"",
+                 "headers": [(b"authorization", b"Bearer k")]}
         await asyncio.wait_for(app(scope, receive, send), 5)
         return sent
 

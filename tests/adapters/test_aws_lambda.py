@@ -198,7 +198,8 @@ def test_template_expands(monkeypatch, streaming):
     route = resources["GatewayApi"]["Properties"]["Body"]["paths"]["$default"]["Fn::If"][1]["x-amazon-apigateway-any-method"]["Fn::If"][1]
     assert route["isDefaultRoute"] and route["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "2.0"
     assert resources["GatewayApiApiGatewayDefaultStage"]["Properties"]["StageName"] == "$default"
-    assert [resources[f"{name}Url"]["Properties"]["InvokeMode"] for name in ("GatewayFunction", "StreamingFunction")] == ["BUFFERED", "RESPONSE_STREAM"]
+    modes = [resources[f"{name}Url"]["Properties"]["InvokeMode"] for name in ("GatewayFunction", "StreamingFunction")]
+    assert modes == ["BUFFERED", "RESPONSE_STREAM"]
     assert resources["StreamingFunction"]["Properties"]["Layers"] == [
         {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:${WebAdapterLayerVersion}"}]
 
@@ -281,7 +282,8 @@ def test_stack_creates_the_function_in_moto(monkeypatch, streaming):
     assert {str(w.message).split()[3] for w in caught if "not supported by moto" in str(w.message)} == skipped
     assert {key: config[key] for key in ("Handler", "Runtime", "Timeout", "MemorySize", "Architectures")} == {
         "Handler": expected["Handler"], "Runtime": "python3.12", "Timeout": 900, "MemorySize": 512, "Architectures": ["x86_64"]}
-    assert config["Environment"]["Variables"] == {"GEMINI_API_KEY": "AIzaServerKey", "AUTH_TOKEN": "token-1,token-2", **expected["Variables"]}
+    assert config["Environment"]["Variables"] == {"GEMINI_API_KEY": "AIzaServerKey", "AUTH_TOKEN": "token-1,token-2",
+                                                  **expected["Variables"]}
 
 
 # ---- what gets deployed ------------------------------------------------------------------------

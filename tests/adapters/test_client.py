@@ -1,79 +1,34 @@
-"""adapters/client.py against scripted servers on loopback: HTTP/1.1 framing, keep-alive, TLS, proxies.
-
-Each server is a plain asyncio server whose handler reads the raw request and writes exactly the
-bytes a test needs — including the ones a well-behaved server never sends.
+"""adapters/client.py against scripted servers on loopback (tests/adapters/client_servers.py): the
+everyday exchange, keep-alive, timeouts, TLS, proxies. The hardening suites are beside it:
+test_client_framing.py, test_client_resend.py, test_client_setup.py, test_client_differential.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Awaitable, Callable
 
 import pytest
 import trustme
 
-from adapters.client import (ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout,
-                             _proxy_for)
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
-
-
-_open: list = []  # the clients and server connections of the running test, closed when it ends
-
-
-def run(coroutine: Awaitable) -> object:
-    async def closing():
-        try:
-            return await asyncio.wait_for(coroutine, 10)
-        finally:
-            for thing in reversed(_open):
-                if isinstance(thing, HTTPClient):
-                    await thing.aclose()
-                else:
-                    thing.close()
-            _open.clear()
-
-    return asyncio.run(closing())
-
-
-async def serve(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> tuple[asyncio.Server, int]:
-    async def handle(reader, writer):
-        _open.append(writer)
-        try:
-            await handler(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
-            pass  # the client gave up on purpose
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ssl_context)
-    _open.append(server)
-    return server, server.sockets[0].getsockname()[1]
-
-
-async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    """(head, body) of one request with a content-length, as the client sends them."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
-    return head, await reader.readexactly(length)
-
-
-def answer_once(raw: bytes, heads: list[bytes]) -> Handler:
-    """A handler that reads one request (its head goes to `heads`), writes `raw` and hangs up."""
-
-    async def handler(reader, writer):
-        heads.append((await read_request(reader))[0])
-        writer.write(raw)
-        await writer.drain()
-        writer.close()
-
-    return handler
-
-
-def client(port: int, scheme: str = "http", **options) -> HTTPClient:
-    options = {"connect_timeout": 2, "read_timeout": 2, "env": {}, **options}
-    _open.append(HTTPClient(f"{scheme}://localhost:{port}", **options))
-    return _open[-1]
+from adapters.client import (
+    ConnectError,
+    ConnectTimeout,
+    HTTPClient,
+    ProtocolError,
+    ProxyConfigError,
+    ReadTimeout,
+)
+from adapters.reach import proxy_for
+from tests.adapters.client_servers import (
+    OK,
+    answer_once,
+    client,
+    keep,
+    read_request,
+    run,
+    serve,
+)
 
 
 def test_a_request_and_its_answer_and_the_connection_kept_alive_for_the_next():
@@ -224,7 +179,7 @@ def test_timeouts_waiting_for_the_headers_and_between_body_chunks():
 
     async def main():
         _, port = await serve(silent)
-        with pytest.raises(ReadTimeout, match="0.2 s"):
+        with pytest.raises(ReadTimeout, match=r"0\.2 s"):
             await client(port, read_timeout=0.2).request("GET", "/", {})
         _, port = await serve(stalls)
         response = await client(port, read_timeout=0.2).request("GET", "/", {})
@@ -248,7 +203,7 @@ def test_nothing_listening_is_a_connect_error_and_a_hung_connect_a_connect_timeo
             await asyncio.sleep(5)
 
         monkeypatch.setattr(asyncio.get_running_loop(), "create_connection", never)
-        with pytest.raises(ConnectTimeout, match="within 0.1 s"):
+        with pytest.raises(ConnectTimeout, match=r"within 0\.1 s"):
             await client(port, connect_timeout=0.1).request("GET", "/", {})
 
     run(main())
@@ -312,13 +267,13 @@ async def connect_proxy(seen: list[bytes], status: bytes = b"200 Connection esta
     async def handler(reader, writer):
         head = await reader.readuntil(b"\r\n\r\n")
         seen.append(head)
-        host, port = head.split()[1].decode().rsplit(":", 1)
+        _, port = head.split()[1].decode().rsplit(":", 1)
         writer.write(b"HTTP/1.1 " + status + b"\r\n\r\n")
         if not status.startswith(b"200"):
             writer.close()
             return
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", int(port))
-        _open.append(upstream_writer)
+        keep(upstream_writer)
 
         async def pipe(source, sink):
             while data := await source.read(65536):
@@ -346,7 +301,7 @@ def test_https_through_an_https_proxy_tunnel_with_credentials(tls):
         assert await response.read() == b"/v1beta/models"  # origin-form inside the tunnel
         _, refused_port = await connect_proxy(seen, b"407 Proxy Authentication Required")
         env = {"https_proxy": f"127.0.0.1:{refused_port}"}
-        with pytest.raises(ConnectError, match="refused to tunnel.*407"):
+        with pytest.raises(ConnectError, match=r"refused to tunnel.*407"):
             await client(port, "https", ssl_context=trusted, env=env).request("GET", "/", {})
 
     run(main())
@@ -374,23 +329,23 @@ def test_plain_http_through_a_proxy_sends_the_absolute_url():
 
 def test_which_proxy_applies():
     google = "generativelanguage.googleapis.com"
-    assert _proxy_for("https", google, {}) is None
-    assert _proxy_for("https", google, {"HTTPS_PROXY": "http://127.0.0.1:7890"}) == ("127.0.0.1", 7890, "")
-    assert _proxy_for("https", google, {"ALL_PROXY": "http://proxy"}) == ("proxy", 80, "")
-    assert _proxy_for("https", google, {"HTTP_PROXY": "http://proxy:1"}) is None  # only for http://
+    assert proxy_for("https", google, 443, {}) is None
+    assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://127.0.0.1:7890"}) == ("127.0.0.1", 7890, "")
+    assert proxy_for("https", google, 443, {"ALL_PROXY": "http://proxy"}) == ("proxy", 80, "")
+    assert proxy_for("https", google, 443, {"HTTP_PROXY": "http://proxy:1"}) is None  # only for http://
     # Clash-style shells set both; the scheme's own variable wins over a SOCKS ALL_PROXY.
-    assert _proxy_for("https", google, {"https_proxy": "http://127.0.0.1:7890", "all_proxy": "socks5://127.0.0.1:7890"})
+    assert proxy_for("https", google, 443, {"https_proxy": "http://127.0.0.1:7890", "all_proxy": "socks5://127.0.0.1:7890"})
     for no_proxy in ("googleapis.com", ".googleapis.com", "example.com, generativelanguage.googleapis.com", "*"):
-        assert _proxy_for("https", google, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": no_proxy}) is None
-    assert _proxy_for("https", google, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "notgoogleapis.com"})
+        assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": no_proxy}) is None
+    assert proxy_for("https", google, 443, {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "notgoogleapis.com"})
     with pytest.raises(ProxyConfigError, match=r"must be an http:// proxy .*got socks5://") as raised:
-        _proxy_for("https", google, {"ALL_PROXY": "socks5://127.0.0.1:1080"})
+        proxy_for("https", google, 443, {"ALL_PROXY": "socks5://127.0.0.1:1080"})
     assert raised.value.variable == "ALL_PROXY"
 
 
 def test_the_ca_bundle_is_certifis_when_installed():
     import certifi
 
-    from adapters.client import _certifi_bundle
+    from adapters.reach import _certifi_bundle
 
     assert _certifi_bundle() == certifi.where()

@@ -29,12 +29,14 @@ def test_fields_and_files_keep_every_value_in_order():
                      ("image[]", b"\x89PNG two", "b.png", "image/png"), ("n", "1"), ("n", "2"))
     form = form_from_multipart(f"multipart/form-data; boundary={BOUNDARY}", body)
     assert form_text(form, "prompt") == "make it blue" and form_text(form, "n") == "2"
-    assert form_files(form, "image", "image[]") == [Upload("a.png", "image/png", b"\x89PNG one"), Upload("b.png", "image/png", b"\x89PNG two")]
+    assert form_files(form, "image", "image[]") == [Upload("a.png", "image/png", b"\x89PNG one"),
+                                                    Upload("b.png", "image/png", b"\x89PNG two")]
 
 
 def test_binary_files_arrive_byte_for_byte():
     data = bytes(range(256)) * 100 + b"\r\n--" + BOUNDARY.encode()[:-1]
-    form = form_from_multipart(f'multipart/form-data; boundary="{BOUNDARY}"', multipart(("file", data, "x.bin", "application/octet-stream")))
+    form = form_from_multipart(f'multipart/form-data; boundary="{BOUNDARY}"',
+                               multipart(("file", data, "x.bin", "application/octet-stream")))
     assert form_file(form, "file").data == data
 
 

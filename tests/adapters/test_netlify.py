@@ -21,7 +21,8 @@ def test_the_netlify_function_passes_its_node_tests():
     # The Node tests start the fake Gemini with $PYTHON: this interpreter, which has the test deps.
     node = Path(js_runtime("node")).resolve()
     env = {**os.environ, "PATH": f"{node.parent}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
-    result = subprocess.run([str(node), "--test", "--test-reporter=tap", "test/*.test.mjs"], cwd=FUNCTION, env=env, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run([str(node), "--test", "--test-reporter=tap", "test/*.test.mjs"], cwd=FUNCTION, env=env,
+                            capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "# fail 0" in result.stdout and "# pass " in result.stdout
 
@@ -51,7 +52,8 @@ def test_the_bundle_holds_every_python_file_the_snapshot_vouches_for():
     included = read_toml(FUNCTION.parents[1] / "netlify.toml")["functions"]["included_files"]
     result = subprocess.run([js_runtime("node"), "--input-type=module", "-e", """
         import { loadGateway, importedSources } from "./pyodide.mjs";
-        console.log(JSON.stringify(importedSources(await loadGateway())));"""], cwd=FUNCTION, capture_output=True, text=True, timeout=300, check=True)
+        console.log(JSON.stringify(importedSources(await loadGateway())));"""],
+                            cwd=FUNCTION, capture_output=True, text=True, timeout=300, check=True)
     files = json.loads(result.stdout.strip().splitlines()[-1])
     assert "core/call.py" in files and "adapters/netlify/bridge.py" in files
     for file in files:

@@ -291,7 +291,8 @@ def test_deferred_tools_are_declared_once_a_tool_reference_loads_them():
     assert [d["name"] for d in before] == ["ToolSearch"]
     messages = [
         {"role": "user", "content": "load it"},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "ToolSearch", "input": {"query": "select:WebFetch"}}]},
+        {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_1", "name": "ToolSearch", "input": {"query": "select:WebFetch"}}]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [
             {"type": "tool_reference", "tool_name": "WebFetch"}]}, {"type": "text", "text": "Tool loaded."}]},
     ]

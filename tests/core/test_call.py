@@ -7,20 +7,23 @@ native calls, steps out of order — runs in plain CPython, in microseconds, wit
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 import core.exchange
-
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import MAX_PARALLEL, Call, CallStateError
 from core.config import Settings, settings_from_env
 from core.errors import ConfigError
 from core.forms import Form
 from core.instance import Instance
+from core.keys import key_tag
 
-KEY1, KEY2, KEY3 = "AIzaSyTestKeyNumberOne00000000000000001", "AIzaSyTestKeyNumberTwo00000000000000002", "AIzaSyTestKeyNumberThree000000000000003"
+KEY1 = "AIzaSyTestKeyNumberOne00000000000000001"
+KEY2 = "AIzaSyTestKeyNumberTwo00000000000000002"
+KEY3 = "AIzaSyTestKeyNumberThree000000000000003"
 TOKEN = "gateway-token-0001"
 NOW = 1_800_000_000.0
 
@@ -378,7 +381,7 @@ def test_a_bug_is_a_clean_500_that_the_log_line_locates(monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("oops")
 
-    monkeypatch.setattr(core.exchange, "chat_response_from_gemini", broken)
+    monkeypatch.setattr(core.exchange, "_chat_response_from_gemini", broken)
     call = new_call()
     answer, _ = run(call, Upstream(("answer", 200, text_answer())), CHAT)
     assert answer.status == 500 and "req1" in envelope(answer)["message"] and "oops" not in envelope(answer)["message"]
@@ -389,14 +392,15 @@ def test_a_client_that_left_is_logged_as_such():
     call = new_call()
     call.start()
     call.gone()
-    level, fields = call.finish(NOW + 1)
+    _, fields = call.finish(NOW + 1)
     assert fields["status"] == 499 and fields["disconnected"] and fields["ms"] == 1000.0
 
 
 # --- fitting and the pool -------------------------------------------------------------------------
 
 # A real refusal (earendil-works/pi#9455, WritingTools#282): the model takes no MINIMAL level.
-NO_MINIMAL = error_body(400, "INVALID_ARGUMENT", "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
+NO_MINIMAL = error_body(400, "INVALID_ARGUMENT",
+                        "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.")
 
 
 def thinking_chat(model: str, **extra: Any) -> bytes:
@@ -483,11 +487,11 @@ def test_the_key_pool_is_shown_to_token_holders_by_position_and_checked_on_deman
 
 def test_an_exchange_can_pin_its_key_and_learns_which_key_answered(monkeypatch):
     seen: list[int] = []
-    monkeypatch.setattr(core.exchange.ChatExchange, "keyed", lambda self, position: seen.append(position))
+    monkeypatch.setattr(core.exchange.ChatExchange, "keyed", lambda self, position, tag: seen.append((position, tag)))
     keys = {"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"}
     run(new_call(headers=keys), Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")),
                                          ("answer", 200, text_answer())), CHAT)
-    assert seen == [1]  # the second key of the rotation answered; the exchange hears its position, not the key
+    assert seen == [(1, key_tag(KEY2))]  # the second key answered: the exchange hears its position and fingerprint
     monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 2)
     upstream = Upstream(("answer", 429, error_body(429, "RESOURCE_EXHAUSTED", "Slow.")), ("answer", 200, text_answer()))
     answer, _ = run(new_call(headers=keys), upstream, CHAT)
@@ -513,3 +517,30 @@ def test_a_shell_without_an_mp3_encoder_refuses_mp3_before_gemini_speaks(fmt, re
                                     "type": "invalid_request_error", "param": "response_format", "code": "unsupported_value"}
     else:
         assert isinstance(action, Fetch)  # the core writes WAV and PCM itself
+def test_a_pinned_key_is_found_by_its_fingerprint_wherever_the_pool_put_it(monkeypatch):
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 0)
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_tag", key_tag(KEY3))
+    upstream = Upstream(("answer", 200, text_answer()))
+    call = new_call(headers={"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"})
+    answer, _ = run(call, upstream, CHAT)
+    assert answer.status == 200 and [s["headers"]["x-goog-api-key"] for s in upstream.sent] == [KEY3]
+    assert call.log["keys"] == ["the key that holds this response moved from position 1 to 3"]
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_tag", key_tag("AIzaSyAKeyThatIsNotInThePool0000000000"))
+    upstream = Upstream()
+    answer, _ = run(new_call(headers={"authorization": f"Bearer {KEY1},{KEY2},{KEY3}"}), upstream, CHAT)
+    assert answer.status == 404 and upstream.sent == []  # never a call with another project's key
+
+
+def test_a_pinned_exchange_s_404_is_about_its_state_and_a_delete_may_answer_no_body(monkeypatch):
+    monkeypatch.setattr(core.exchange.ChatExchange, "key_position", 0)
+    gone = error_body(404, "NOT_FOUND", "Interaction v1_x was not found.")
+    answer, _ = run(new_call(), Upstream(("answer", 404, gone)), CHAT)
+    assert answer.status == 404 and envelope(answer)["message"] == "Interaction v1_x was not found."
+    assert envelope(answer)["code"] != "model_not_found"
+    from core.response_ids import stored_response_id
+
+    target = f"/v1/responses/{stored_response_id('v1_x', 0, key_tag(KEY1))}"
+    answer, _ = run(new_call(method="DELETE", target=target), Upstream(("answer", 200, b"")))
+    assert answer.status == 200 and json.loads(answer.body)["deleted"] is True
+    answer, _ = run(new_call(method="GET", target=target), Upstream(("answer", 200, b"")))
+    assert answer.status == 502  # any other empty answer is still not JSON

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.config import Settings
-from core.errors import InvalidRequestError
 from core.endpoints import prepare
+from core.errors import InvalidRequestError
 from core.exchange import Stamp
 from core.routing import Route
 

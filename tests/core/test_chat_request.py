@@ -91,7 +91,8 @@ def test_an_images_detail_becomes_its_own_media_resolution_on_gemini_3():
     request = {"messages": [{"role": "user", "content": content}]}
     parts = body({**request, "model": "gemini-3.8-flash"})["contents"][0]["parts"]
     assert parts == [
-        {"fileData": {"fileUri": "https://example.com/a.png", "mimeType": "image/png"}, "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"}},
+        {"fileData": {"fileUri": "https://example.com/a.png", "mimeType": "image/png"},
+         "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"}},
         {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}, "mediaResolution": {"level": "MEDIA_RESOLUTION_HIGH"}},
         {"fileData": {"fileUri": "https://example.com/c.png", "mimeType": "image/png"}},
         {"fileData": {"fileUri": "https://example.com/d.png", "mimeType": "image/png"}},
@@ -101,7 +102,8 @@ def test_an_images_detail_becomes_its_own_media_resolution_on_gemini_3():
 
 
 def test_a_request_wide_media_resolution_from_googles_extras():
-    for value, expected in (("low", "MEDIA_RESOLUTION_LOW"), ("MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_HIGH"), ("Medium", "MEDIA_RESOLUTION_MEDIUM")):
+    for value, expected in (("low", "MEDIA_RESOLUTION_LOW"), ("MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_HIGH"),
+                            ("Medium", "MEDIA_RESOLUTION_MEDIUM")):
         request = {"messages": [say("hi")], "extra_body": {"google": {"media_resolution": value}}}
         assert body(request)["generationConfig"] == {"mediaResolution": expected}
 
@@ -277,7 +279,8 @@ def test_sampling_parameters():
 ])
 def test_sampling_is_fitted_to_the_model(model, expected):
     config = body({**SAMPLING, "model": model})["generationConfig"]
-    assert {k: v for k, v in config.items() if k not in ("maxOutputTokens", "candidateCount", "seed", "stopSequences", "thinkingConfig")} == expected
+    fixed = ("maxOutputTokens", "candidateCount", "seed", "stopSequences", "thinkingConfig")
+    assert {k: v for k, v in config.items() if k not in fixed} == expected
 
 
 @pytest.mark.parametrize(("stop", "expected"), [
@@ -342,7 +345,8 @@ def test_function_tools_use_the_openapi_subset_on_older_models():
     ({"model": "gemini-3.1-pro-preview-search-preview"}, "gemini-3.1-pro-preview", [{"googleSearch": {}}]),
     ({"model": "gemini-3.8-flash:high:search"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
     ({"model": "gemini-3.8-flash:search:high"}, "gemini-3.8-flash", [{"googleSearch": {}}]),
-    ({"model": "gemini-2.5-flash-lite", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash-lite", [{"googleSearch": {}}]),
+    ({"model": "gemini-2.5-flash-lite", "web_search_options": {"search_context_size": "low"}}, "gemini-2.5-flash-lite",
+     [{"googleSearch": {}}]),
     ({"model": "gemini-3-flash-preview", "tools": [{"type": "web_search"}, WEATHER]}, "gemini-3-flash-preview",
      [{"functionDeclarations": [{"name": "weather", "description": "Get the weather", "parametersJsonSchema": {
          "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": False}}]},
@@ -373,7 +377,8 @@ def test_built_in_tools_beside_functions_set_the_combination_flag_on_gemini_3(mo
 @pytest.mark.parametrize(("request_", "left_out"), [
     ({"model": "gemini-2.5-flash-lite", "tools": [{"type": "web_search"}, WEATHER]}, "googleSearch"),
     ({"model": "gemini-2.5-flash-lite:search", "tools": [WEATHER]}, "googleSearch"),
-    ({"model": "gemini-2.5-flash-lite", "web_search_options": {}, "tools": [WEATHER, {"code_execution": {}}]}, "codeExecution, googleSearch"),
+    ({"model": "gemini-2.5-flash-lite", "web_search_options": {}, "tools": [WEATHER, {"code_execution": {}}]},
+     "codeExecution, googleSearch"),
 ])
 def test_older_models_keep_the_functions_and_leave_the_built_in_tools_out(request_, left_out):
     # Gemini 2.5 refuses the combination, with the flag (prism-php/prism#972) and without it (symfony/ai#803).
@@ -392,7 +397,8 @@ def test_built_in_tools_alone_need_no_flag():
     ("none", {"functionCallingConfig": {"mode": "NONE"}}),
     ("auto", {"functionCallingConfig": {"mode": "AUTO"}}),
     ("required", {"functionCallingConfig": {"mode": "ANY"}}),
-    ({"type": "function", "function": {"name": "weather"}}, {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["weather"]}}),
+    ({"type": "function", "function": {"name": "weather"}},
+     {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["weather"]}}),
     ({"type": "allowed_tools", "allowed_tools": {"mode": "required", "tools": [{"type": "function", "function": {"name": "weather"}}]}},
      {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["weather"]}}),
 ])
@@ -415,7 +421,8 @@ def test_googles_extra_body_is_read_nested_or_flattened(where):
 
 
 def test_safety_defaults_to_the_least_blocking_threshold_and_is_configurable():
-    categories = ["HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_DANGEROUS_CONTENT"]
+    categories = ["HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+                  "HARM_CATEGORY_DANGEROUS_CONTENT"]
     assert body({"messages": [say("hi")]}, Settings())["safetySettings"] == [{"category": c, "threshold": "OFF"} for c in categories]
     high = Settings(safety_threshold="BLOCK_ONLY_HIGH")
     assert body({"messages": [say("hi")]}, high)["safetySettings"] == [{"category": c, "threshold": "BLOCK_ONLY_HIGH"} for c in categories]
@@ -487,7 +494,8 @@ def test_the_plan_lists_what_the_client_set_in_googles_terms():
         "generationConfig.thinkingConfig.thinkingLevel", "cachedContent", "safetySettings", "generationConfig.mediaResolution",
     })
     assert plan.body["generationConfig"]["mediaResolution"] == "MEDIA_RESOLUTION_LOW"
-    assert chat_request_to_gemini({"model": "gemini-3.8-flash", "messages": [say("hi")], "reasoning_effort": "low"}, QUIET).explicit == frozenset()
+    plain = chat_request_to_gemini({"model": "gemini-3.8-flash", "messages": [say("hi")], "reasoning_effort": "low"}, QUIET)
+    assert plain.explicit == frozenset()
 
 
 def test_the_plan_knows_stream_usage_and_n():
@@ -555,7 +563,8 @@ BAD = [
     ({"messages": [say("hi")], "top_logprobs": 21}, "top_logprobs"),
     ({"messages": [say("hi")], "stream": "yes"}, "stream"),
     ({"messages": [say("hi")], "response_format": {"type": "xml"}}, "response_format.type"),
-    ({"messages": [say("hi")], "response_format": {"type": "json_schema", "json_schema": {"schema": []}}}, "response_format.json_schema.schema"),
+    ({"messages": [say("hi")], "response_format": {"type": "json_schema", "json_schema": {"schema": []}}},
+     "response_format.json_schema.schema"),
     ({"messages": [say("hi")], "tools": [{"type": "custom", "custom": {}}]}, "tools[0].type"),
     ({"messages": [say("hi")], "tools": [{"type": "function"}]}, "tools[0].function"),
     ({"messages": [say("hi")], "tools": [{"type": "function", "function": {"description": "x"}}]}, "tools[0].function.name"),

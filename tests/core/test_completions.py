@@ -16,7 +16,8 @@ def test_each_prompt_is_one_call_and_choices_are_numbered_prompt_by_prompt():
     plan = completion_request_to_gemini({"model": "gemma-3-27b-it", "prompt": ["a", "b"], "n": 2, "max_tokens": 5,
                                          "logprobs": 2, "stop": ["\n"]}, QUIET)
     calls = plan.upstream()
-    assert [c.body["contents"] for c in calls] == [[{"role": "user", "parts": [{"text": "a"}]}], [{"role": "user", "parts": [{"text": "b"}]}]]
+    assert [c.body["contents"] for c in calls] == [[{"role": "user", "parts": [{"text": "a"}]}],
+                                                   [{"role": "user", "parts": [{"text": "b"}]}]]
     assert calls[0].body["generationConfig"] == {"maxOutputTokens": 5, "candidateCount": 2, "stopSequences": ["\n"],
                                                  "responseLogprobs": True, "logprobs": 2}
 

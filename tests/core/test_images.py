@@ -134,7 +134,8 @@ def test_an_edit_sends_every_image_then_the_prompt():
 @pytest.mark.parametrize(("edit", "param", "code"), [
     (form({"prompt": "x"}), "image", None),
     (form({"prompt": "x"}, {"image": [Upload("a.txt", "text/plain", b"hello")]}), "image", "invalid_image_format"),
-    (form({"prompt": "x"}, {"image": [Upload("a.png", "image/png", PNG)], "mask": [Upload("m.png", "image/png", PNG)]}), "mask", "unsupported_parameter"),
+    (form({"prompt": "x"}, {"image": [Upload("a.png", "image/png", PNG)], "mask": [Upload("m.png", "image/png", PNG)]}),
+     "mask", "unsupported_parameter"),
     (form({}, {"image": [Upload("a.png", "image/png", PNG)]}), "prompt", None),
     (form({"prompt": "x", "n": "lots"}, {"image": [Upload("a.png", "image/png", PNG)]}), "n", "invalid_value"),
 ])

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from core.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError, RateLimitError, ServiceUnavailableError, error_from_gemini
+from core.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    error_from_gemini,
+)
 from core.keys import RETRY_WINDOW, KeyPool, should_retry
 from core.pacific import next_pacific_midnight
 from core.quota import Quota
@@ -102,7 +109,8 @@ def test_a_429_that_says_0s_still_rests_a_second():
 
 @pytest.mark.parametrize(("error", "note"), [
     (AuthenticationError("API key not valid."), "key 2: invalid or suspended, rests 300 s"),
-    (error_from_gemini(403, b'{"error": {"code": 403, "status": "PERMISSION_DENIED", "message": "Consumer api_key:x has been suspended."}}'),
+    (error_from_gemini(403, b'{"error": {"code": 403, "status": "PERMISSION_DENIED", '
+                            b'"message": "Consumer api_key:x has been suspended."}}'),
      "key 2: permission denied for its project, rests 300 s"),
     (RateLimitError("no credits", code="insufficient_quota"), "key 2: prepaid credits exhausted, rests 300 s"),
 ])
@@ -209,11 +217,14 @@ REAL_429 = {"error": {"code": 429, "message": "You exceeded your current quota, 
                                                                "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
     {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
         {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-         "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier", "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}},
+         "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+         "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}},
         {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-         "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}},
+         "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+         "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}},
         {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_input_token_count",
-         "quotaId": "GenerateContentInputTokensPerModelPerMinute-FreeTier", "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}}]},
+         "quotaId": "GenerateContentInputTokensPerModelPerMinute-FreeTier",
+         "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"}}]},
     {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"}]}}
 
 

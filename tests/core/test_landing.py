@@ -75,7 +75,7 @@ def digest(text: str) -> str:
 
 def test_the_csp_allows_exactly_the_pages_own_script_and_style():
     parts = page()
-    [(config_attrs, config), (script_attrs, script)] = parts.scripts
+    [(config_attrs, _), (script_attrs, script)] = parts.scripts
     assert config_attrs == {"type": "application/json", "id": "config"} and script_attrs == {}
     [style] = parts.styles
     policy = dict(directive.split(" ", 1) for directive in CONTENT_SECURITY_POLICY.split("; "))

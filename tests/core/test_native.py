@@ -147,7 +147,8 @@ def test_a_host_header_that_is_not_a_plain_host_and_port_is_never_used(host):
 
 
 def test_errors_in_google_s_envelope():
-    assert RateLimitError("Slow down.").to_google_dict() == {"error": {"code": 429, "message": "Slow down.", "status": "RESOURCE_EXHAUSTED"}}
+    assert RateLimitError("Slow down.").to_google_dict() == {
+        "error": {"code": 429, "message": "Slow down.", "status": "RESOURCE_EXHAUSTED"}}
 
 
 def test_the_gateway_s_own_error_on_an_upload_ends_it_so_the_sdk_does_not_resend_the_chunk():

@@ -53,7 +53,8 @@ RICH_CHAT = {
     "model": "gemini-3.1-pro-preview",
     "messages": [
         {"role": "system", "content": "be brief"},
-        {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
+        {"role": "user", "content": [{"type": "text", "text": "hi"},
+                                     {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
         {"role": "assistant", "content": "ok", "extra_content": {"google": {"thought_signature": "T"}},
          "tool_calls": [{"id": "call_1__thought__S", "type": "function", "function": {"name": "f", "arguments": '{"a": [1, {"b": 2}]}'}},
                         {"id": "fc-2", "type": "function", "function": {"name": "g", "arguments": {"x": 1}}}]},
@@ -107,7 +108,8 @@ def test_response_mappers_never_mutate_their_input(name):
 def test_other_mappers_never_mutate_their_input():
     plan = embeddings_request_to_gemini({"input": ["a", "b"], "encoding_format": "base64"}, Settings())
     assert_unchanged(embeddings_response_from_gemini, [{"embeddings": [{"values": [0.5]}, {"values": [0.25]}]}], plan)
-    page = {"models": [{"name": "models/gemini-2.5-flash", "inputTokenLimit": 5, "supportedGenerationMethods": ["a"]}], "nextPageToken": "t"}
+    page = {"models": [{"name": "models/gemini-2.5-flash", "inputTokenLimit": 5, "supportedGenerationMethods": ["a"]}],
+            "nextPageToken": "t"}
     assert_unchanged(models_page, page)
     assert_unchanged(model_from_gemini, page["models"][0])
     assert_unchanged(error_from_gemini, 429, fixture_json("errors/429_resource_exhausted.json"))

@@ -13,8 +13,8 @@ from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
 
 from core.config import Settings
-from core.errors import GatewayTimeoutError, InvalidRequestError
 from core.endpoints import prepare
+from core.errors import GatewayTimeoutError, InvalidRequestError
 from core.exchange import Stamp
 from core.responses import ResponsesExchange, responses_request_to_gemini
 from core.responses_output import response_from_gemini
@@ -76,7 +76,8 @@ def test_a_string_input_and_instructions():
 def test_an_input_images_detail_reaches_gemini_3_as_its_media_resolution():
     items = [{"role": "user", "content": [{"type": "input_image", "image_url": "https://example.com/cat.png", "detail": "high"}]}]
     assert body({"model": GEMINI_3, "input": items})["contents"][0]["parts"] == [
-        {"fileData": {"fileUri": "https://example.com/cat.png", "mimeType": "image/png"}, "mediaResolution": {"level": "MEDIA_RESOLUTION_HIGH"}}]
+        {"fileData": {"fileUri": "https://example.com/cat.png", "mimeType": "image/png"},
+         "mediaResolution": {"level": "MEDIA_RESOLUTION_HIGH"}}]
 
 
 def test_every_message_shape_and_content_part():
@@ -278,10 +279,10 @@ def test_prepare_routes_responses_to_the_exchange():
 
 
 BAD_REQUESTS = [
-    ({"previous_response_id": "resp_1"}, "previous_response_id", "stateless"),
-    ({"conversation": "conv_1"}, "conversation", "stateless"),
+    ({"previous_response_id": "resp_1"}, "previous_response_id", "RESPONSES_STATE=off"),  # the stateless path's
+    ({"conversation": "conv_1"}, "conversation", "keeps no conversations"),
     ({"prompt": {"id": "pmpt_1"}}, "prompt", "stored prompts"),
-    ({"background": True}, "background", "stateless"),
+    ({"background": True}, "background", "RESPONSES_STATE=off"),
     ({"input": None}, "input", "Missing required parameter"),
     ({"input": []}, "input", "non-empty array"),
     ({"input": 7}, "input", "non-empty array"),
@@ -309,12 +310,12 @@ BAD_REQUESTS = [
      "input[0].content[0]", "needs 'file_data'"),
     ({"input": [user("hi"), {"type": "function_call_output", "call_id": "call_9", "output": "x"}]},
      "input[1].call_id", "answers no call item"),
-    ({"input": call_then_output("call_1")[:2] + [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{oops"}]},
+    ({"input": [*call_then_output("call_1")[:2], {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{oops"}]},
      "input[2].arguments", "not valid JSON"),
     ({"input": [user("hi"), {"type": "function_call", "call_id": "c", "arguments": "{}"}]},
      "input[1].name", "Missing required parameter"),
-    ({"input": call_then_output("call_1")[:2] + [{"type": "function_call_output", "call_id": "call_1",
-                                                   "output": [{"type": "input_video", "video_url": "https://x/y.mp4"}]}]},
+    ({"input": [*call_then_output("call_1")[:2], {"type": "function_call_output", "call_id": "call_1",
+                                                  "output": [{"type": "input_video", "video_url": "https://x/y.mp4"}]}]},
      "input[2].output[0].type", "'input_video' is not supported"),
     ({"tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}]}, "tools[0].type", "'file_search' is not supported"),
     ({"tools": [WEATHER, {"type": "function", "parameters": {}}]}, "tools[1].name", "Missing required parameter"),
@@ -346,7 +347,8 @@ def test_bad_requests_are_400s_naming_the_responses_parameter(request_, param, w
 RICH = {
     "model": GEMINI_3, "instructions": "be brief", "stream": True, "include": ["reasoning.encrypted_content"],
     "input": [
-        {"role": "user", "content": [{"type": "input_text", "text": "hi"}, {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}]},
+        {"role": "user", "content": [{"type": "input_text", "text": "hi"},
+                                     {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}]},
         {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}], "encrypted_content": ENCRYPTED},
         {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": '{"city": "Rome"}'},
         {"type": "function_call_output", "call_id": "call_1", "output": [{"type": "input_text", "text": "sunny"}]},
@@ -441,7 +443,8 @@ def test_a_blocked_prompt_is_an_incomplete_refusal():
     response = whole(fixture_json("prompt_blocked.json"))
     assert (response["status"], response["incomplete_details"]) == ("incomplete", {"reason": "content_filter"})
     assert response["output"] == [{"id": "msg_t_0", "type": "message", "status": "incomplete", "role": "assistant", "content": [
-        {"type": "refusal", "refusal": "Gemini blocked the prompt (blockReason: SAFETY). Flagged: harassment: high, dangerous_content: high."},
+        {"type": "refusal",
+         "refusal": "Gemini blocked the prompt (blockReason: SAFETY). Flagged: harassment: high, dangerous_content: high."},
     ]}]
 
 

@@ -30,7 +30,8 @@ SEARCH = [{"toolCall": {"toolType": "GOOGLE_SEARCH_WEB", "args": {"queries": ["c
           {"toolResponse": {"toolType": "GOOGLE_SEARCH_WEB", "response": {"search_suggestions": "<p>x</p>"}, "id": "s1"},
            "thoughtSignature": "U0lHMg=="}]
 NAMESPACE = {"type": "namespace", "name": "multi_agent_v1", "description": "Sub-agents.", "tools": [
-    {"type": "function", "name": "wait_agent", "parameters": {"type": "object", "properties": {"targets": {"type": "array", "items": {"type": "string"}}}}},
+    {"type": "function", "name": "wait_agent",
+     "parameters": {"type": "object", "properties": {"targets": {"type": "array", "items": {"type": "string"}}}}},
     {"type": "custom", "name": "note", "description": "Free text."}]}
 APPLY_PATCH = {"type": "custom", "name": "apply_patch", "description": "Edit files.",
                "format": {"type": "grammar", "syntax": "lark", "definition": "start: begin_patch hunk+ end_patch"}}
@@ -270,11 +271,13 @@ BAD = [
     ({"tools": [{"type": "function", "name": "multi_agent_v1"}, NAMESPACE]}, "tools[1].name", "collides with the function at 'tools[0]'"),
     ({"tools": [{"type": "function", "name": "multi_agent_v1.wait_agent"}, NAMESPACE]}, "tools[1].tools[0]", "both would reach Gemini"),
     ({"tools": [{"type": "custom", "description": "no name"}]}, "tools[0].name", "Missing required parameter"),
-    ({"tools": [{"type": "namespace", "name": "n", "tools": [{"type": "custom", "name": ""}]}]}, "tools[0].tools[0].name", "must not be empty"),
+    ({"tools": [{"type": "namespace", "name": "n", "tools": [{"type": "custom", "name": ""}]}]},
+     "tools[0].tools[0].name", "must not be empty"),
     ({"tools": [{"type": "namespace", "name": "n", "tools": [{"type": "web_search"}]}]}, "tools[0].tools[0].type", "in a namespace"),
     ({"tools": [{"type": "computer_use_preview"}]}, "tools[0].type", "'computer_use_preview' is not supported"),
     ({"input": [user("hi"), {"type": "mystery_item"}]}, "input[1].type", "'mystery_item' is not supported"),
-    ({"input": [user("hi"), {"type": "custom_tool_call_output", "call_id": "nope", "output": "x"}]}, "input[1].call_id", "answers no call item"),
+    ({"input": [user("hi"), {"type": "custom_tool_call_output", "call_id": "nope", "output": "x"}]},
+     "input[1].call_id", "answers no call item"),
     ({"input": [user("hi"), {"type": "local_shell_call", "call_id": "c", "action": "ls"}]}, "input[1].action", "must be an object"),
 ]
 

@@ -31,7 +31,8 @@ from core.routing import Route, cors_headers, landing_page, preflight_headers, r
     ("GET", "/v1beta/models", Route("native", path="/v1beta/models")),
     ("DELETE", "/v1beta/files/abc", Route("native", path="/v1beta/files/abc")),
     ("POST", "/upload/v1beta/files", Route("native", path="/upload/v1beta/files")),
-    ("POST", "/v1/models/gemini-2.5-flash:streamGenerateContent", Route("native", path="/v1/models/gemini-2.5-flash:streamGenerateContent")),
+    ("POST", "/v1/models/gemini-2.5-flash:streamGenerateContent",
+     Route("native", path="/v1/models/gemini-2.5-flash:streamGenerateContent")),
     ("GET", "/v1/files/abc", Route("native", path="/v1/files/abc")),
 ])
 def test_routes(method, path, expected):
@@ -91,7 +92,8 @@ def test_cors():
     only = Settings(cors_origins=("https://app.example",))
     assert cors_headers("https://app.example", only) == [("access-control-allow-origin", "https://app.example"), ("vary", "Origin"), expose]
     assert cors_headers("https://evil.example", only) == [("vary", "Origin")]
-    preflight = dict(preflight_headers("https://app.example", {"access-control-request-headers": "authorization, x-stainless-os"}, Settings()))
+    asked = {"access-control-request-headers": "authorization, x-stainless-os"}
+    preflight = dict(preflight_headers("https://app.example", asked, Settings()))
     assert preflight["access-control-allow-headers"] == "authorization, x-stainless-os"
     assert "POST" in preflight["access-control-allow-methods"]
 

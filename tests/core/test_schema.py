@@ -147,7 +147,8 @@ def test_allof_unions_properties_and_the_first_definition_of_a_name_wins():
     for convert in (to_gemini_json_schema, to_gemini_openapi_schema):
         out = convert(schema, "p")
         # Each later member's names come first: what folding `{**later, **merged}` member by member gave.
-        assert list(out["properties"].items()) == [("d", {}), ("b", {"type": "string"}), ("c", {"type": "integer"}), ("a", {"type": "string"})]
+        assert list(out["properties"].items()) == [("d", {}), ("b", {"type": "string"}), ("c", {"type": "integer"}),
+                                                   ("a", {"type": "string"})]
         assert out["required"] == ["a", "c", "d"]
 
 
@@ -208,7 +209,8 @@ def allof_tower(levels: int, names: int) -> dict:
 def compact_ladder(levels: int, width: int) -> dict:
     """A ladder of one-letter definitions made of nothing but `$ref`s: the most work per byte found."""
     name = [f"{chr(97 + i % 26)}{i // 26}" for i in range(levels * width)]
-    defs = {name[i * width + w]: {"anyOf": [{"$ref": f"#/$defs/{name[(i + 1) * width + x]}"} for x in range(width)]} if i + 1 < levels else {}
+    defs = {name[i * width + w]: {"anyOf": [{"$ref": f"#/$defs/{name[(i + 1) * width + x]}"} for x in range(width)]}
+            if i + 1 < levels else {}
             for i in range(levels) for w in range(width)}
     return {"$defs": defs, "$ref": f"#/$defs/{name[0]}"}
 
@@ -229,13 +231,14 @@ ADVERSARIAL = {
     "a ladder of bare $refs": compact_ladder(30, 2),
     "a long description copied": {"$defs": {**chain(3, 10)["$defs"], "D2": {"type": "string", "description": "x" * 100_000}},
                                   "$ref": "#/$defs/D0"},
-    "one definition named at 300 sites": {"$defs": {"Big": {"type": "object", "properties": {f"k{i}": {"type": "string"} for i in range(300)}}},
-                                          "type": "object", "properties": {f"s{j}": {"allOf": [{"$ref": "#/$defs/Big"}]} for j in range(300)}},
+    "one definition named at 300 sites": {
+        "$defs": {"Big": {"type": "object", "properties": {f"k{i}": {"type": "string"} for i in range(300)}}},
+        "type": "object", "properties": {f"s{j}": {"allOf": [{"$ref": "#/$defs/Big"}]} for j in range(300)}},
     "a tree": TREE,
     "an anyOf of 5000": {"anyOf": [{"type": "object", "properties": {f"k{i}": {"type": "string"}}} for i in range(5000)]},
     "an allOf of 5000": {"allOf": [{"properties": {f"k{i}": {"type": "string"}}, "required": [f"k{i}"]} for i in range(5000)]},
-    "an allOf repeating 200 names 200 times": {"allOf": [{"properties": {f"k{j}": {} for j in range(200)}, "required": [f"k{j}" for j in range(200)]}
-                                                         for _ in range(200)]},
+    "an allOf repeating 200 names 200 times": {"allOf": [
+        {"properties": {f"k{j}": {} for j in range(200)}, "required": [f"k{j}" for j in range(200)]} for _ in range(200)]},
     "190 levels deep (a request body may nest 200)": nest({"type": "string"}, 190),
     "allOf nested 60 deep over 2000 names": allof_tower(60, 2000),
     "a wide object": {"type": "object", "properties": {f"k{i}": {"type": "string", "description": "d"} for i in range(20_000)}},

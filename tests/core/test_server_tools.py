@@ -28,7 +28,8 @@ SEARCH_RESULT = {"toolResponse": {"toolType": "GOOGLE_SEARCH_WEB", "response": {
                                   "id": "a7b3k9p2"}, "thoughtSignature": "U0lHX1JFU1VMVA=="}
 WEATHER_CALL = {"functionCall": {"name": "getWeather", "args": {"city": "Utqiagvik, Alaska"}, "id": "m4q8z1v6"},
                 "thoughtSignature": "U0lHX0ZD"}
-TOOLS = [{"type": "function", "function": {"name": "getWeather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
+TOOLS = [{"type": "function",
+          "function": {"name": "getWeather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
          {"type": "web_search"}]
 USER = {"role": "user", "content": "What is the northernmost city in the United States? What's the weather like there today?"}
 
@@ -43,7 +44,7 @@ def chat_answer(data: dict) -> dict:
 
 def model_turn(messages: list, model: str = GEMINI_3) -> dict:
     body = chat_request_to_gemini({"model": model, "messages": messages, "tools": TOOLS}, QUIET).body
-    return [content for content in body["contents"] if content["role"] == "model"][0]
+    return next(content for content in body["contents"] if content["role"] == "model")
 
 
 def test_packing_round_trips_and_refuses_what_is_not_ours():
@@ -93,14 +94,14 @@ def test_a_request_without_the_built_in_tool_sends_no_parts_back():
                 {"role": "tool", "tool_call_id": call["id"], "content": "cold"}]
     body = chat_request_to_gemini({"model": GEMINI_3, "messages": messages, "tools": TOOLS[:1]}, QUIET).body
     assert "toolConfig" not in body
-    assert [list(part)[0] for part in body["contents"][1]["parts"]] == ["functionCall"]
+    assert [next(iter(part)) for part in body["contents"][1]["parts"]] == ["functionCall"]
 
 
 def test_models_that_cannot_combine_tools_never_get_the_parts():
     call = chat_answer(answer(SEARCH_CALL, SEARCH_RESULT, WEATHER_CALL))["tool_calls"][0]
     turn = model_turn([USER, {"role": "assistant", "content": None, "tool_calls": [call]},
                        {"role": "tool", "tool_call_id": call["id"], "content": "cold"}], model="gemini-2.5-flash-lite")
-    assert [list(part)[0] for part in turn["parts"]] == ["functionCall"]
+    assert [next(iter(part)) for part in turn["parts"]] == ["functionCall"]
 
 
 def test_a_stream_gives_the_parts_to_the_next_call_or_to_the_end_of_a_text_answer():

@@ -77,7 +77,8 @@ def test_a_stream_is_complete_only_when_every_candidate_finished():
 
 
 def test_a_blocked_prompt_streams_a_refusal_and_content_filter():
-    events = run(event(promptFeedback={"blockReason": "PROHIBITED_CONTENT"}, usageMetadata={"promptTokenCount": 4, "totalTokenCount": 4}), usage=True)
+    events = run(event(promptFeedback={"blockReason": "PROHIBITED_CONTENT"}, usageMetadata={"promptTokenCount": 4, "totalTokenCount": 4}),
+                 usage=True)
     assert deltas(events) == [
         (0, {"role": "assistant", "content": ""}, None),
         (0, {"refusal": "Gemini blocked the prompt (blockReason: PROHIBITED_CONTENT)."}, None),
@@ -94,7 +95,8 @@ def test_function_calls_get_distinct_indices_and_the_finish_reason_arrives_later
     )
     assert deltas(events)[1:] == [
         (0, {"tool_calls": [{"index": 0, "id": "call_t_0", "type": "function", "function": {"name": "a", "arguments": "{}"}}]}, None),
-        (0, {"tool_calls": [{"index": 1, "id": "call_t_1", "type": "function", "function": {"name": "b", "arguments": '{"x":"é"}'}}]}, None),
+        (0, {"tool_calls": [{"index": 1, "id": "call_t_1", "type": "function",
+                             "function": {"name": "b", "arguments": '{"x":"é"}'}}]}, None),
         (0, {}, "tool_calls"),
     ]
 
@@ -116,8 +118,11 @@ def test_the_shell_can_end_a_stream_with_its_own_error():
 
 
 def test_logprobs_ride_on_the_chunk_of_their_text():
-    logprobs = {"chosenCandidates": [{"token": "Hi", "logProbability": -0.1}], "topCandidates": [{"candidates": [{"token": "Hi", "logProbability": -0.1}]}]}
+    logprobs = {"chosenCandidates": [{"token": "Hi", "logProbability": -0.1}],
+                "topCandidates": [{"candidates": [{"token": "Hi", "logProbability": -0.1}]}]}
     events = run(event(candidates=[{**candidate(0, "STOP", text="Hi"), "logprobsResult": logprobs}]))
-    assert events[1]["choices"][0]["logprobs"] == {"content": [{"token": "Hi", "logprob": -0.1, "bytes": [72, 105],
-                                                                "top_logprobs": [{"token": "Hi", "logprob": -0.1, "bytes": [72, 105]}]}], "refusal": None}
+    assert events[1]["choices"][0]["logprobs"] == {
+        "content": [{"token": "Hi", "logprob": -0.1, "bytes": [72, 105],
+                     "top_logprobs": [{"token": "Hi", "logprob": -0.1, "bytes": [72, 105]}]}],
+        "refusal": None}
     assert events[2]["choices"][0]["logprobs"] is None

@@ -151,7 +151,8 @@ def test_the_least_thinking_for_the_gateways_own_calls(model, expected):
 def test_googles_thinking_config_wins_and_passes_as_given():
     google = {"thinking_config": {"thinkingLevel": "HIGH", "include_thoughts": False}}
     assert config("gemini-3.1-pro-preview", True, google, reasoning_effort="low") == {"thinkingLevel": "high"}
-    assert config("gemini-2.5-flash-lite", True, {"thinking_config": {"thinking_budget": -1}}) == {"thinkingBudget": -1, "includeThoughts": True}
+    assert config("gemini-2.5-flash-lite", True, {"thinking_config": {"thinking_budget": -1}}) == {
+        "thinkingBudget": -1, "includeThoughts": True}
     # Never fitted: a level the model refuses stays, and Gemini's 400 about it is the client's.
     assert config("gemini-3.8-flash", False, {"thinking_config": {"thinking_level": "minimal"}}) == {"thinkingLevel": "minimal"}
     # A client that names a thinking_config for a model we think does not think is trusted.

@@ -76,9 +76,9 @@ def test_transcription_thinks_as_little_as_the_model_allows(model, thinking):
 @pytest.mark.parametrize(("fmt", "expected"), [
     ("text", Payload("text/plain; charset=utf-8", b"Hello there. Bye.\n")),
     ("srt", Payload("text/plain; charset=utf-8",
-                    "1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:00:01,250 --> 01:01:01,500\nBye.\n\n".encode())),
+                    b"1\n00:00:00,000 --> 00:00:01,250\nHello there.\n\n2\n00:00:01,250 --> 01:01:01,500\nBye.\n\n")),
     ("vtt", Payload("text/vtt; charset=utf-8",
-                    "WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n00:00:01.250 --> 01:01:01.500\nBye.\n\n".encode())),
+                    b"WEBVTT\n\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n00:00:01.250 --> 01:01:01.500\nBye.\n\n")),
 ])
 def test_text_formats(fmt, expected):
     plan = transcription_request_to_gemini(form({"response_format": fmt}), SETTINGS)
@@ -88,7 +88,7 @@ def test_text_formats(fmt, expected):
 
 def test_json_and_verbose_json():
     plan = transcription_request_to_gemini(form(), SETTINGS)
-    answer, usage = transcription_from_gemini(said(" Hello there. "), plan)
+    answer, _ = transcription_from_gemini(said(" Hello there. "), plan)
     assert answer["text"] == "Hello there."
     assert answer["usage"] == {"type": "tokens", "input_tokens": 80, "input_token_details": {"audio_tokens": 75, "text_tokens": 5},
                                "output_tokens": 10, "total_tokens": 90}
@@ -96,12 +96,14 @@ def test_json_and_verbose_json():
     verbose, _ = transcription_from_gemini(said(SEGMENTS), plan)
     assert verbose["task"] == "transcribe" and verbose["language"] == "english" and verbose["duration"] == 3.0
     assert verbose["text"] == "Hello there. Bye."
-    assert [(s["id"], s["start"], s["end"], s["text"]) for s in verbose["segments"]] == [(0, 0, 1.25, "Hello there."), (1, 1.25, 3661.5, "Bye.")]
+    segments = [(s["id"], s["start"], s["end"], s["text"]) for s in verbose["segments"]]
+    assert segments == [(0, 0, 1.25, "Hello there."), (1, 1.25, 3661.5, "Bye.")]
 
 
 def test_unordered_or_odd_times_are_made_sane():
     plan = transcription_request_to_gemini(form({"response_format": "verbose_json"}), SETTINGS)
-    text = json.dumps({"language": "en", "segments": [{"start": 2, "end": 1, "text": "a"}, {"start": "x", "end": None, "text": "b"}, "junk"]})
+    text = json.dumps({"language": "en",
+                       "segments": [{"start": 2, "end": 1, "text": "a"}, {"start": "x", "end": None, "text": "b"}, "junk"]})
     verbose, _ = transcription_from_gemini(said(text), plan)
     assert [(s["start"], s["end"]) for s in verbose["segments"]] == [(2.0, 2.0), (2.0, 2.0)]
 

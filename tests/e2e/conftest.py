@@ -8,7 +8,7 @@ new one, for tests that need an untouched key pool. `gw` is the plain pass-throu
 from __future__ import annotations
 
 import socket
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, WebSearchTool, function_tool
-from agents import set_tracing_disabled
+from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, WebSearchTool, function_tool, set_tracing_disabled
 from agents.exceptions import UserError
 from openai import AsyncOpenAI
 

@@ -168,8 +168,8 @@ def test_authentication_in_server_key_mode(gateway, fake):
 
 
 def test_a_stream_that_fails_half_way_raises_the_error(gw, fake):
-    with pytest.raises(anthropic.APIStatusError) as caught:
-        with sdk(gw).messages.stream(model="gemini-2.5-flash-lite", max_tokens=100,
-                                     messages=[{"role": "user", "content": "hello #fake:midstream_error"}]) as stream:
-            stream.get_final_message()
+    with (pytest.raises(anthropic.APIStatusError) as caught,
+          sdk(gw).messages.stream(model="gemini-2.5-flash-lite", max_tokens=100,
+                                  messages=[{"role": "user", "content": "hello #fake:midstream_error"}]) as stream):
+        stream.get_final_message()
     assert caught.value.type == "rate_limit_error"

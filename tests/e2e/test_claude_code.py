@@ -15,11 +15,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
 from pathlib import Path
 
+from tests.e2e.clients import Trap
 from tests.e2e.conftest import USER_KEY
 from tests.fakes.anthropic_agent import signature
 
@@ -33,43 +32,15 @@ CONNECT = re.compile(r'connect\(\d+, \{sa_family=AF_INET6?, sin6?_port=htons\((\
                      r'|.*?inet_pton\(AF_INET6, "([^"]+)")')
 
 
-class ProxyTrap:
-    """A proxy on 127.0.0.1 that records the first line of whatever reaches it and closes the connection."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(2)
-                try:
-                    self.seen.append(connection.recv(4096).split(b"\r\n", 1)[0].decode("latin-1"))
-                    connection.sendall(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._socket.close()
-
-
 def claude(gateway_url: str, prompt: str, tools: str, workdir: Path, auth: dict[str, str]) -> tuple[list[dict], list[tuple[str, int]]]:
     """Run one `claude -p` turn; (its stream-json events, the (host, port) of every connect() when strace can tell)."""
     if not CLAUDE.exists():
         raise RuntimeError("Claude Code is not installed: run `npm ci --prefix tests/e2e/clients`")
     home = workdir / "home"
     home.mkdir()
-    trap = ProxyTrap()
+    trap = Trap()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TERM": "dumb", "NO_COLOR": "1",
-           "ANTHROPIC_BASE_URL": gateway_url, "HTTPS_PROXY": trap.url, "HTTP_PROXY": trap.url, "ALL_PROXY": trap.url,
-           "https_proxy": trap.url, "http_proxy": trap.url, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1", **QUIET, **auth}
+           "ANTHROPIC_BASE_URL": gateway_url, **trap.env(), **QUIET, **auth}
     command = [str(CLAUDE), "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", tools]
     trace = workdir / "connect.log"
     strace = shutil.which("strace")

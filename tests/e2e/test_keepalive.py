@@ -17,7 +17,7 @@ from openai import OpenAI
 
 from tests.e2e.conftest import USER_KEY
 
-FLASH = "gemini-2.5-flash"
+FLASH = "gemini-3.8-flash"
 SLOW = "think first #fake:first_delay=1.2"
 
 
@@ -67,3 +67,14 @@ def test_an_error_after_the_stream_began_is_its_closing_event(ticking, fake):
     with pytest.raises(Exception) as raised:
         list(stream)
     assert "429" in str(raised.value) or "rate" in str(raised.value).lower() or "quota" in str(raised.value).lower()
+
+
+def test_the_openai_node_sdk_and_the_vercel_ai_sdk_read_through_them(ticking, fake):
+    from tests.e2e.clients import require_installed, run_node
+
+    require_installed("openai", "ai", "@ai-sdk/openai")
+    env = {"BASE_URL": f"{ticking}/v1", "API_KEY": USER_KEY}
+    node = run_node("keepalive.mjs", env, FLASH, SLOW)
+    assert (node["chat"], node["responses"], node["blocked"]) == ("echo: think first", "echo: think first", [])
+    vercel = run_node("ai_sdk.mjs", env, "stream", FLASH, SLOW)
+    assert vercel["text"] == "echo: think first" and vercel["blocked"] == []

@@ -14,8 +14,8 @@ import base64
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest

@@ -25,3 +25,21 @@ def test_responses_stream_with_a_function_tool_and_web_search(gw, fake):
     sent = [r["json"] for r in fake.requests if "GenerateContent" in r["path"] or "generateContent" in r["path"]][-1]
     assert [next(iter(p)) for p in server_parts_sent_back(sent["contents"])] == ["toolCall", "toolResponse"]
     assert sent["contents"][1]["parts"][-1]["thoughtSignature"] == signature(PROMPT)
+
+
+def test_stored_responses_with_the_node_sdk(gw, fake):
+    """Three turns by previous_response_id, background polling, a stream resumed with starting_after, cancel,
+    delete and input items (tests/e2e/clients/node_stored.mjs), kept by the fake's Interactions API."""
+    require_installed("openai")
+    out = run_node("node_stored.mjs", {"BASE_URL": f"{gw}/v1", "API_KEY": USER_KEY}, "gemini-3.8-flash")
+    assert out["blocked"] == []
+    first, second, third = out["turns"]
+    assert third["text"] == "history: my name is Ann | I live in Bern | recall"
+    assert (second["previous"], third["previous"]) == (first["id"], second["id"])
+    posts = [r["json"] for r in fake.requests if r["method"] == "POST" and r["path"] == "/v1beta/interactions"]
+    assert [len(p["input"]) for p in posts[:3]] == [1, 1, 1] and "previous_interaction_id" in posts[2]
+    assert out["background"] == {"started": "queued", "final": "completed", "text": "echo: a long job"}
+    stream = out["stream"]
+    assert stream["resumed"][0] == stream["seen"][-1] + 1 and stream["last"] == "response.completed"
+    assert stream["text"] == "echo: stream it"
+    assert out["cancelled"] == "cancelled" and out["items"] == ["recall #fake:history"] and out["afterDelete"] == 404

@@ -308,7 +308,7 @@ def test_a_blocked_prompt_is_a_refusal(gw):
 def test_a_stream_that_fails_half_way_ends_with_error_and_response_failed(gw):
     with sdk(gw).responses.stream(model=FLASH, input="boom #fake:midstream_error") as stream:
         events = list(stream)
-        with pytest.raises(RuntimeError, match="response.completed"):
+        with pytest.raises(RuntimeError, match=r"response\.completed"):
             stream.get_final_response()
 
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") != ""
@@ -326,12 +326,13 @@ def test_a_cut_stream_fails_too(gw):
     assert events[-1].response.error.code == "server_error"
 
 
-def test_previous_response_id_is_a_clear_400(gw, fake):
+def test_previous_response_id_of_a_stateless_answer_is_a_clear_400(gw, fake):
+    """A stateless answer's id (`resp_<request id>`) names nothing kept; stored ones: tests/e2e/test_stored_responses.py."""
     with pytest.raises(openai.BadRequestError) as caught:
         sdk(gw).responses.create(model=FLASH, input="and then?", previous_response_id="resp_123")
     body = caught.value.body
-    assert (body["type"], body["param"], body["code"]) == ("invalid_request_error", "previous_response_id", "unsupported_parameter")
-    assert "Send the whole conversation in 'input'" in body["message"]
+    assert (body["type"], body["param"], body["code"]) == ("invalid_request_error", "previous_response_id", "response_not_stored")
+    assert "Send the whole conversation in 'input'" in body["message"] and "store: true" in body["message"]
     assert fake.requests == []
 
 
@@ -341,7 +342,7 @@ BAD_INPUT = [
                  id="orphan-output"),
     pytest.param({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "gopher://x"}]}]}, 400,
                  "input[0].content[0].image_url", id="bad-image-url"),
-    pytest.param({"input": "hi", "background": True}, 400, "background", id="background"),
+    pytest.param({"input": "hi", "background": True, "store": False}, 400, "store", id="background-unstored"),
     pytest.param({"input": "hi", "tools": [{"type": "code_interpreter"}]}, 400, "tools[0].type", id="hosted-tool"),
     pytest.param({"input": "hi", "text": {"format": {"type": "json_schema"}}}, 400, "text.format.schema", id="schema-missing"),
     pytest.param({"input": "hi", "max_output_tokens": -1}, 400, "max_output_tokens", id="negative-max"),

@@ -10,8 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -187,7 +188,7 @@ TOOL_ROUND = [
 ]
 chat_requests = st.fixed_dictionaries(
     {"messages": st.lists(plain_turn, max_size=3).flatmap(
-        lambda turns: st.sampled_from([turns + [{"role": "user", "content": "hi"}], turns + TOOL_ROUND]))},
+        lambda turns: st.sampled_from([[*turns, {"role": "user", "content": "hi"}], turns + TOOL_ROUND]))},
     optional={
         "model": st.sampled_from([FLASH, "gemini-3.1-pro-preview", "gemini-flash-latest", "gpt-4o", "models/gemini-2.5-pro",
                                   "gemini-does-not-exist", "gemma-3-27b-it", "gpt-4o-search-preview"]),
@@ -247,8 +248,8 @@ def _slots(value: Any, path: tuple = ()) -> Iterator[tuple]:
     else:
         return
     for key, child in items:
-        yield path + (key,)
-        yield from _slots(child, path + (key,))
+        yield (*path, key)
+        yield from _slots(child, (*path, key))
 
 
 _REMOVE = object()
@@ -604,7 +605,7 @@ def test_body_over_the_limit_without_content_length_is_413(small, fake):
 
 
 def test_declared_length_over_the_limit_is_refused_before_reading(small):
-    status, headers, content = _raw_request(small, "POST", "/v1/chat/completions", b"", {"Content-Length": "99999999999"})
+    status, _, content = _raw_request(small, "POST", "/v1/chat/completions", b"", {"Content-Length": "99999999999"})
     assert status == 413
     assert json.loads(content)["error"]["code"] == "request_too_large"
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 BUILT_IN = ("googleSearch", "google_search", "urlContext", "url_context", "codeExecution", "code_execution",
             "googleMaps", "google_maps", "fileSearch", "file_search", "googleSearchRetrieval")

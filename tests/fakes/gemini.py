@@ -28,6 +28,7 @@ RetryInfo "7s").  Errors use the ``{"error": {code, message, status}}`` envelope
   POST /v1beta/models/{m}:countTokens             {"totalTokens": N}
   POST /v1beta/models/{m}:embedContent            {"embedding": {"values": [...]}}
   POST /v1beta/models/{m}:batchEmbedContents      at most 100 requests
+  *    /v1beta/interactions[/{id}[/cancel]]        the Interactions API: tests/fakes/interactions.py
 Generation knows models starting with gemini-/gemma-/learnlm-; any name
 containing "does-not-exist" is unknown (404) for every method.
 
@@ -51,6 +52,7 @@ any text; only status/sleep/first_delay apply there):
   chunks=N           number of stream chunks            delay=S   sleep between chunks
   first_delay=S      sleep before the response starts   sleep=S   same (meant for non-stream)
   status=CODE        answer that error envelope (429 gets the quota details)
+  suspended          403 PERMISSION_DENIED quoting the request's key, as real Gemini does
   cut                stream: end after 2 chunks, no finishReason
   midstream_error    stream: after 2 chunks send a RESOURCE_EXHAUSTED error event, end
   garbage            stream: an unparsable ``data:`` line after 2 chunks, then go on
@@ -146,7 +148,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from tests.fakes import anthropic_agent, echo, strict
+from tests.fakes import anthropic_agent, echo, interactions, strict
 from tests.fakes import media as fake_media
 from tests.fakes.catalog import MODELS, served_model
 from tests.fakes.echo import num, parse_directives
@@ -230,6 +232,7 @@ ROUTES = [
     route("GET", _V + r"/models/?", "_list_models"),
     route("*", _V + r"/models/(?P<model>[^/:]+)", "_get_model"),
     route("POST", _V + r"/models/(?P<model>[^/:]+):(?P<action>[A-Za-z]+)", "_model_method"),
+    route("*", interactions.PATTERN, interactions.handle),  # the Interactions API (tests/fakes/interactions.py)
 ]
 # models/{m}:{action} -> handler (script entries are consumed before this dispatch).
 MODEL_METHODS = {
@@ -299,6 +302,7 @@ class FakeGemini:
             self.requests.clear()
             self.events.clear()
             self.file_store.clear()
+            self.interaction_store = interactions.Store()
             self.valid_keys, self.rate_limited = (set(k) for k in self._startup_keys)
             self.strict = self._startup_strict
 
@@ -526,7 +530,10 @@ class FakeGemini:
         if "status" in d:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
-        chars = sum(len(t) for c in contents + [body.get("systemInstruction")] for t in texts(c))
+        if "suspended" in d:  # the real text quotes the key: google-gemini/gemini-cli#1580, googleapis/python-genai#1056
+            return await send_json(req.send, 403, error_body(
+                403, f"Permission denied: Consumer 'api_key:{req.key}' has been suspended."))
+        chars = sum(len(t) for c in [*contents, body.get("systemInstruction")] for t in texts(c))
         served = served_model(model) if self.strict else model
         ask = Ask(served, body, text, d, stream, max(1, tok(chars)), self.chunks, self.files,
                   f"fake-{next(self._ids)}")
@@ -563,7 +570,7 @@ class FakeGemini:
             code = int(num(d, "status", 500))
             return await send_json(req.send, code, error_body(code))
         vectors = [{"values": embed_values(t, int(r.get("outputDimensionality") or 8))}
-                   for t, r in zip(items, reqs)]
+                   for t, r in zip(items, reqs, strict=True)]
         await send_json(req.send, 200, {"embeddings": vectors} if batch else {"embedding": vectors[0]})
 
 

@@ -85,7 +85,7 @@ def _pieces(text: str, n: int) -> list[str]:
     n = max(1, min(n, len(text)))
     size, extra = divmod(len(text), n)
     bounds = list(itertools.accumulate([0] + [size + (i < extra) for i in range(n)]))
-    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def generate(ask: Ask) -> Reply | list[dict] | None:
@@ -517,9 +517,8 @@ class FileStore:
             if not commands or not commands <= {"upload", "finalize"}:
                 return error(400, "Unknown X-Goog-Upload-Command "
                              f"{headers.get('x-goog-upload-command')!r}.", active)
-            if "upload" in commands:
-                if (err := self._append(up, headers, body)) is not None:
-                    return err
+            if "upload" in commands and (err := self._append(up, headers, body)) is not None:
+                return err
             if "finalize" not in commands:
                 return Reply(200, None, active)
             if up.declared is not None and len(up.data) != up.declared:

@@ -8,8 +8,8 @@ through one platform's real runtime (pointed at the fake Gemini at `fake_url`) a
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Mapping, Sequence
+from typing import IO
 
 import httpx
 
@@ -36,7 +38,7 @@ def environment(name: str, version: str, requirements: Sequence[str]) -> Path:
     stamp = path / ".installed"
     # The files named with -r are part of what is wanted: an edited requirements file rebuilds.
     wanted = "\n".join([" ".join(requirements), *(_requirement_lines(Path(file)) for flag, file in
-                                                  zip(requirements, requirements[1:]) if flag == "-r")])
+                                                  itertools.pairwise(requirements) if flag == "-r")])
     if not (stamp.exists() and stamp.read_text() == wanted):
         shutil.rmtree(path, ignore_errors=True)
         subprocess.run([python(version), "-m", "venv", str(path)], check=True)

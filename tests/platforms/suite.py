@@ -34,6 +34,7 @@ class Target:
     base_url: str
     streams: bool = True  # False where the platform buffers a streamed body (Mangum)
     mp3: bool = True  # False where the shell has no MP3 encoder (Cloudflare's Python Workers): MP3 is refused
+    remembers: bool = True  # False where each request gets a fresh instance (netlify-cli's local server), so no pool memory
 
 
 def post(target: Target, path: str, body: dict, **kwargs) -> httpx.Response:
@@ -50,7 +51,8 @@ def sse_events(text: str) -> list:
 
 
 def chat(target: Target, fake) -> None:
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
+    response = post(target, "/v1/chat/completions",
+                    {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "hello platform"}]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "chat.completion"
@@ -111,12 +113,35 @@ def models(target: Target, fake) -> None:
 
 
 def upstream_429(target: Target, fake) -> None:
-    # A key of its own: the key pool rests a key that hit its quota (core/keys.py), for the behaviours after this one too.
-    response = post(target, "/v1/chat/completions", {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]},
-                    headers={"Authorization": "Bearer AIzaPlatformSuiteKey0000429"})
+    # A key of its own: the 429 rests the key it names for that model, which must not refuse the other behaviours.
+    limited = {"Authorization": "Bearer AIzaPlatformSuiteLimited001"}
+    body = {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:status=429"}]}
+    response = post(target, "/v1/chat/completions", body, headers=limited)
     assert response.status_code == 429
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert int(response.headers["retry-after"]) >= 7
+    if target.remembers:
+        again = post(target, "/v1/chat/completions", {**body, "messages": [{"role": "user", "content": "again"}]}, headers=limited)
+        assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1  # the pool says when, without asking
+    assert len(fake.requests) == 1
+
+
+def key_never_echoed(target: Target, fake) -> None:
+    # Gemini quotes a suspended key in its 403; no platform may hand it on, in a body, a header or a stream.
+    suspended = "AIzaPlatformSuiteSuspended01"
+    headers = {"Authorization": f"Bearer {suspended}"}
+    body = {"model": "gemini-2.5-flash-lite", "messages": [{"role": "user", "content": "#fake:suspended"}]}
+    response = post(target, "/v1/chat/completions", body, headers=headers)
+    assert response.status_code == 403, response.text
+    assert "api_key:[redacted]' has been suspended" in response.text
+    assert suspended not in response.text and suspended not in str(response.headers)
+    if not target.remembers:
+        return
+    # The key now rests: the stream is refused without asking Gemini, and says why.
+    again = post(target, "/v1/chat/completions", {**body, "stream": True}, headers=headers)
+    assert again.status_code == 403 and "set aside" in again.json()["error"]["message"], again.text
+    assert suspended not in again.text
+    assert [r["key"] for r in fake.requests] == [suspended]
 
 
 def bad_request(target: Target, fake) -> None:
@@ -195,7 +220,8 @@ def transcription(target: Target, fake) -> None:
         writer.setframerate(16000)
         writer.writeframes(bytes(range(256)) * 250)
     response = httpx.post(f"{target.base_url}/v1/audio/transcriptions", headers=AUTH, timeout=30,
-                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")}, data={"model": "whisper-1", "response_format": "srt"})
+                          files={"file": ("speech.wav", audio.getvalue(), "audio/wav")},
+                          data={"model": "whisper-1", "response_format": "srt"})
     assert response.status_code == 200, response.text
     assert response.text.startswith("1\n00:00:00,000 --> ")
     sent = fake.requests[-1]["json"]["contents"][0]["parts"][1]["inlineData"]
@@ -251,9 +277,29 @@ def responses_bad_input(target: Target, fake) -> None:
     assert response.json()["error"]["param"] == "previous_response_id" and fake.requests == []
 
 
+def responses_stored(target: Target, fake) -> None:
+    """A background response kept by Gemini's Interactions API: queued at once, polled, deleted (the long work
+    platforms with short time limits need, and the routes under /v1/responses/{id})."""
+    started = post(target, "/v1/responses", {"model": "gemini-3.8-flash", "input": "long work #fake:work=0.3", "background": True})
+    assert started.status_code == 200, started.text
+    response_id = started.json()["id"]
+    assert started.json()["status"] == "queued" and fake.requests[-1]["path"] == "/v1beta/interactions"
+    deadline, body = time.monotonic() + 10, {}
+    while time.monotonic() < deadline and body.get("status") != "completed":
+        polled = httpx.get(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30)
+        assert polled.status_code == 200, polled.text
+        body = polled.json()
+        time.sleep(0.05)
+    assert (body["id"], body["output_text"], body["background"]) == (response_id, "echo: long work", True)
+    deleted = httpx.delete(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30)
+    assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+    assert httpx.get(f"{target.base_url}/v1/responses/{response_id}", headers=AUTH, timeout=30).status_code == 404
+
+
 # What a browser sends for a page (Chromium's Accept header for a navigation).
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-PLATFORMS = {"aliyun-fc": "fc", "aliyun-fc-3.10": "fc", "docker": "local"}  # a target's name → the platform the page names, where they differ
+# A target's name → the platform the page names, where they differ.
+PLATFORMS = {"aliyun-fc": "fc", "aliyun-fc-3.10": "fc", "docker": "local"}
 
 
 def landing_page(target: Target, fake) -> None:
@@ -322,6 +368,7 @@ def messages_stream(target: Target, fake) -> None:
     assert "thoughtSignature" in fake.requests[-1]["json"]["contents"][1]["parts"][0]
 
 
-BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, bad_request, cors,
+BEHAVIOURS = [chat, stream, tool_call_stream, embeddings, models, upstream_429, key_never_echoed, bad_request, cors,
               native_generate, native_upload, images, speech, transcription,
-              responses, responses_stream_tool_call, responses_bad_input, messages, messages_stream, landing_page]
+              responses, responses_stream_tool_call, responses_bad_input, responses_stored, messages, messages_stream,
+              landing_page]

@@ -55,7 +55,7 @@ def start(fake_url: str):
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url, process, log)
             _check_restored(log)
-            yield Target(NAME, base_url)
+            yield Target(NAME, base_url, remembers=False)  # a fresh worker per request
             _check_restored(log)  # every instance the suite started
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # its own process group: netlify-cli and its workers

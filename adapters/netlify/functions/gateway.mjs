@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { gateway } from "../handler.mjs";
 
 export const config = {
-  path: ["/", "/v1", "/v1/*", "/v1beta/*", "/upload/*", "/chat/completions", "/responses", "/completions", "/embeddings",
+  path: ["/", "/v1", "/v1/*", "/v1beta/*", "/upload/*", "/chat/completions", "/responses", "/responses/*", "/completions", "/embeddings",
     "/models", "/models/*", "/images/*", "/audio/*", "/codex/*", "/messages", "/messages/*", "/gateway/*"],
 };
 

@@ -1,20 +1,9 @@
 // The Vercel AI SDK (`ai` + `@ai-sdk/openai`, Responses mode, default settings) against the gateway.
 // Usage: BASE_URL=http://127.0.0.1:<port>/v1 API_KEY=... node ai_sdk.mjs <loop|stream|search> <model> <prompt>
 // Prints one JSON line: the request bodies the SDK sent and what it made of the answers.
+import { blocked } from "./loopback.mjs";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
-
-// Nothing but the gateway on 127.0.0.1: any other URL is refused and reported (Node's fetch ignores proxy variables).
-const blocked = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, init) => {
-  const target = new URL(String(url instanceof Request ? url.url : url));
-  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
-    blocked.push(target.origin);
-    throw new Error(`blocked: ${target.origin}`);
-  }
-  return realFetch(url, init);
-};
 
 const [scenario, model, prompt] = process.argv.slice(2);
 const sent = [];

@@ -1,19 +1,8 @@
 // The OpenAI Node SDK's `responses.stream()` with a function tool and `web_search`, two turns of a tool loop.
 // Usage: BASE_URL=http://127.0.0.1:<port>/v1 API_KEY=... node node_sdk.mjs <model> <prompt>
 // Prints one JSON line: the request bodies sent, the event types seen and both final responses.
+import { blocked } from "./loopback.mjs";
 import OpenAI from 'openai';
-
-// Nothing but the gateway on 127.0.0.1: any other URL is refused and reported (Node's fetch ignores proxy variables).
-const blocked = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, init) => {
-  const target = new URL(String(url instanceof Request ? url.url : url));
-  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
-    blocked.push(target.origin);
-    throw new Error(`blocked: ${target.origin}`);
-  }
-  return realFetch(url, init);
-};
 
 const [model, prompt] = process.argv.slice(2);
 const sent = [];
