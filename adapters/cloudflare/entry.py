@@ -159,7 +159,7 @@ class _Exchange:
         call = self.call
         while (attempt := call.attempt(index, _now())) is not None:
             signal = js.AbortSignal.any(to_js([self.request.signal, js.AbortSignal.timeout(int(timeout * 1000))]))
-            init = {"method": outgoing.method, "headers": [list(pair) for pair in attempt.headers], "signal": signal,
+            init = {"method": outgoing.method, "headers": [list(pair) for pair in attempt.headers.items()], "signal": signal,
                     "redirect": "manual", **({"body": to_js(attempt.body)} if attempt.body else {})}
             try:
                 response = await js.fetch(outgoing.url, _js(init))
