@@ -19,6 +19,7 @@ from core.response_ids import StoredId, parse_response_id
 from core.stateful import stored_request_to_gemini
 
 from .conftest import chunkings
+from .test_responses import framed_events as events_of
 from .test_responses import without_parsed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interactions"
@@ -37,18 +38,6 @@ def stream(starting_after: int | None = None, **request) -> InteractionStream:
                                       SETTINGS)
     return InteractionStream(stored.responses, (1, TAG), token="tok", created=1700000000, background=stored.background,
                              starting_after=starting_after)
-
-
-def events_of(raw: bytes) -> list[dict]:
-    """Our stream as events, checking the framing: `event: <type>` then one `data:` line."""
-    events = []
-    for block in raw.split(b"\n\n"):
-        if block:
-            head, data = block.split(b"\n")
-            event = json.loads(data.removeprefix(b"data: "))
-            assert head == b"event: " + event["type"].encode()
-            events.append(event)
-    return events
 
 
 def translate(raw: bytes, pieces: list[bytes] | None = None, **options) -> bytes:

@@ -480,8 +480,8 @@ def stream_of(request: dict | None = None) -> ResponsesStream:
     return ResponsesStream(plan({"input": "hi", "stream": True, **(request or {})}), token="t", created=1700000000)
 
 
-def events_of(raw: bytes) -> list[dict]:
-    """Our stream as a list of events, checking the framing: `event: <type>` then one `data:` line."""
+def framed_events(raw: bytes) -> list[dict]:
+    """A Responses stream as a list of events, checking the framing: `event: <type>` then one `data:` line."""
     events = []
     for block in raw.split(b"\n\n"):
         if block:
@@ -489,6 +489,12 @@ def events_of(raw: bytes) -> list[dict]:
             event = json.loads(data.removeprefix(b"data: "))
             assert head == b"event: " + event["type"].encode()
             events.append(event)
+    return events
+
+
+def events_of(raw: bytes) -> list[dict]:
+    """Our stream's events, numbered from 0."""
+    events = framed_events(raw)
     assert [event["sequence_number"] for event in events] == list(range(len(events)))
     return events
 

@@ -2,19 +2,8 @@
 // with responses.retrieve, a background stream cut and resumed with starting_after, cancel, delete, input items.
 // Usage: BASE_URL=http://127.0.0.1:<port>/v1 API_KEY=... node node_stored.mjs <model>
 // Prints one JSON line: what each step got.
+import { blocked } from './loopback.mjs';
 import OpenAI from 'openai';
-
-// Nothing but the gateway on 127.0.0.1: any other URL is refused and reported (Node's fetch ignores proxy variables).
-const blocked = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (url, init) => {
-  const target = new URL(String(url instanceof Request ? url.url : url));
-  if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') {
-    blocked.push(target.origin);
-    throw new Error(`blocked: ${target.origin}`);
-  }
-  return realFetch(url, init);
-};
 
 const [model] = process.argv.slice(2);
 const client = new OpenAI({ baseURL: process.env.BASE_URL, apiKey: process.env.API_KEY, maxRetries: 0 });
