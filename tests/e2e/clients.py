@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tests.platforms.runtimes import js_runtime
+
 CLIENTS = Path(__file__).parent / "clients"
 NODE_MODULES = CLIENTS / "node_modules"
 INSTALL = "npm ci --prefix tests/e2e/clients"
@@ -73,8 +75,9 @@ class Trap:
 
 
 def run_node(script: str, env: dict[str, str], *args: str, timeout: float = 60) -> dict[str, Any]:
-    """Run tests/e2e/clients/<script> with node; it prints one JSON object (what it sent and got) last."""
-    done = subprocess.run(["node", str(CLIENTS / script), *args], cwd=CLIENTS, env={**os.environ, **env},
+    """Run tests/e2e/clients/<script> on Node 24 (the clients need Node >= 22; tests/platforms/js installs it);
+    it prints one JSON object (what it sent and got) last."""
+    done = subprocess.run([js_runtime("node"), str(CLIENTS / script), *args], cwd=CLIENTS, env={**os.environ, **env},
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{script} {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])

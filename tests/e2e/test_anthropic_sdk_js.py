@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 
+from tests.e2e.clients import run_node
 from tests.e2e.conftest import USER_KEY
 
 CLIENTS = Path(__file__).parent / "clients"
@@ -20,18 +19,9 @@ SERVER_KEY = "AIzaServerHeldKey0000002"
 TOKEN = "js-team-token"
 
 
-def run_node(script: str, *args: str, timeout: float = 120) -> dict:
-    if not (CLIENTS / "node_modules" / "@anthropic-ai" / "sdk").exists():
-        raise RuntimeError("the JavaScript clients are not installed: run `npm ci --prefix tests/e2e/clients`")
-    result = subprocess.run(["node", script, *args], cwd=CLIENTS, capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "NO_COLOR": "1"})
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def test_the_typescript_sdk(gw, gateway, fake):
     server = gateway({"GEMINI_API_KEY": SERVER_KEY, "AUTH_TOKEN": TOKEN})
-    results = run_node("anthropic_sdk.mjs", gw, USER_KEY, server, TOKEN)
+    results = run_node("anthropic_sdk.mjs", {"NO_COLOR": "1"}, gw, USER_KEY, server, TOKEN, timeout=120)
 
     create = results["create"]
     assert create["content"] == [{"type": "text", "text": "echo: hello from typescript"}]
