@@ -143,34 +143,30 @@ class HTTPClient:
         message = self._message(method, target, headers, body)
         head_only = method == "HEAD"
         connection = self._parked() or await self._acquire(fresh=False)
-        reused = connection.used
-        connection.begin(head_only)
-        try:
-            connection.transport.write(message)  # type: ignore[union-attr]
-            await connection.wait_headers(self.read_timeout)
-        except _Unanswered as exc:
-            connection.close()
-            if not reused:
-                raise ProtocolError(str(exc)) from None
-        except BaseException:
-            connection.close()
-            raise
-        else:
+        if await self._sent(connection, message, head_only, last=not connection.used):
             return Response(self, connection)
         # A kept-alive connection the server had dropped while it was parked: it never read the
         # request. Once, on a connection of its own; if that one fails too, so does the request.
         connection = await self._acquire(fresh=True)
+        await self._sent(connection, message, head_only, last=True)
+        return Response(self, connection)
+
+    async def _sent(self, connection: Connection, message: bytes, head_only: bool, *, last: bool) -> bool:
+        """Write the request and wait for the answer's headers: True once they are in; False when the
+        connection closed unanswered and another try may follow (`last` makes that a ProtocolError)."""
         connection.begin(head_only)
         try:
             connection.transport.write(message)  # type: ignore[union-attr]
             await connection.wait_headers(self.read_timeout)
         except _Unanswered as exc:
             connection.close()
-            raise ProtocolError(str(exc)) from None
+            if last:
+                raise ProtocolError(str(exc)) from None
+            return False
         except BaseException:
             connection.close()
             raise
-        return Response(self, connection)
+        return True
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
