@@ -158,5 +158,5 @@ def test_without_the_catalog_a_namespace_call_still_reaches_codex_s_tool(gw, fak
 
 def test_the_readme_config_is_the_one_tested():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    expected = CONFIG.format(model="gemini-3-flash-preview", base="https://<your deployment>")
+    expected = CONFIG.format(model="gemini-3.8-flash", base="https://<your deployment>")
     assert expected in readme
