@@ -14,37 +14,25 @@ import asyncio
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 from workers import Response, WorkerEntrypoint
 
-from adapters.fetched import form_from_entries, kind_of
-from adapters.logs import configure, log_request
+from adapters.fetched import call_for, form_from_entries, instance_from, kind_of
+from adapters.logs import log_request
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
-from core.call import Call, CallStateError
-from core.errors import ConfigError, GatewayError
+from core.call import CallStateError
+from core.errors import GatewayError
 from core.forms import malformed_form
-from core.instance import Instance
 
 __all__ = ["Default"]
 
-_instance: Instance | ConfigError | None = None
 
-
-def _instance_from(env: Any) -> Instance | ConfigError:
-    """The Worker's settings: its variables and secrets (strings; bindings are objects and are skipped)."""
-    global _instance
-    if not isinstance(_instance, Instance):
-        values = {name: getattr(env, name) for name in js.Object.keys(env)}
-        try:
-            _instance = Instance.from_env({k: v for k, v in values.items() if isinstance(v, str)}, platform="cloudflare",
-                                          encoders=frozenset())
-            configure(_instance.settings.log_level)
-        except ConfigError as error:
-            _instance = error
-    return _instance
+def _settings(env: Any) -> dict[str, str]:
+    """The Worker's variables and secrets (strings; bindings are objects and are skipped)."""
+    values = {name: getattr(env, name) for name in js.Object.keys(env)}
+    return {name: value for name, value in values.items() if isinstance(value, str)}
 
 
 def _now() -> float:
@@ -85,13 +73,10 @@ class _Exchange:
     def __init__(self, request: Any, env: Any, ctx: Any) -> None:
         self.request, self.ctx = request, ctx
         self.upstream: Any = None  # Gemini's streamed response, once a Fetch has one
-        url = urlsplit(request.url)
         headers = {name.lower(): value for name, value in _pairs(request.headers)}
-        headers.setdefault("host", url.netloc)
-        target = (url.path or "/") + (f"?{url.query}" if url.query else "")
-        # fetch decodes gzip itself: a forwarded answer's content-encoding no longer describes it.
-        self.call = Call(_instance_from(env), request.method, target, headers, token=secrets.token_hex(12),
-                         created=int(_now()), now=_now(), scheme=url.scheme, decoded=True)
+        instance = instance_from(lambda: _settings(env), "cloudflare", encoders=frozenset())  # no LAME in a Python Worker
+        self.call = call_for(instance, request.method, request.url, headers, token=secrets.token_hex(12),
+                             created=int(_now()), now=_now())
 
     async def run(self) -> Any:
         call, owned, body = self.call, False, b""
@@ -166,7 +151,8 @@ class _Exchange:
             except JsException as error:
                 if self.request.signal.aborted:
                     raise
-                call.unreachable(index, kind_of(_failure(error)), _failure(error), _now())
+                name = _failure(error)
+                call.unreachable(index, kind_of(name), name, _now())
                 continue
             if outgoing.stream and response.status == 200:
                 self.upstream = response
@@ -177,7 +163,8 @@ class _Exchange:
             except JsException as error:
                 if self.request.signal.aborted:
                     raise
-                call.cut(index, kind_of(_failure(error)), _failure(error), _now())
+                name = _failure(error)
+                call.cut(index, kind_of(name), name, _now())
                 continue
             call.answered(index, response.status, _pairs(response.headers), data, _now())
 
@@ -244,7 +231,8 @@ class _Relay:
                         out = None if chunk.done else self.call.feed(chunk.value.to_bytes())
                         action = self.call.close() if chunk.done else None
                     except JsException as error:  # an error event (then [DONE], in OpenAI's streams)
-                        out, action = None, self.call.fail(kind_of(_failure(error)), _failure(error))
+                        name = _failure(error)
+                        out, action = None, self.call.fail(kind_of(name), name)
                     await self.send(out)
                     if action is None and self.call.closed:
                         action = self.call.close()

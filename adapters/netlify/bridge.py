@@ -34,34 +34,17 @@ Python object the shell holds is the bridge.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from pyodide.ffi import to_js
 
 from adapters.audio import BITRATE as MP3_BITRATE
-from adapters.fetched import form_from_entries, kind_of
-from adapters.logs import configure, log_request
+from adapters.fetched import call_for, form_from_entries, instance_from, kind_of
+from adapters.logs import log_request
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
 from core.call import Call, CallStateError
-from core.errors import ConfigError, GatewayError
-from core.instance import Instance
+from core.errors import GatewayError
 
 __all__ = ["Bridge"]
-
-_instance: Instance | None = None
-
-
-def _instance_from(env: Any, platform: str) -> Instance | ConfigError:
-    """Settings are read on the first request that finds them valid; a bad value fails each request."""
-    global _instance
-    if _instance is None:
-        try:
-            _instance = Instance.from_env(env.to_py(), platform=platform)
-        except ConfigError as error:
-            return error
-        configure(_instance.settings.log_level)
-    return _instance
-
 
 def _js(value: Any) -> Any:
     return to_js(value, create_pyproxies=False)
@@ -71,26 +54,19 @@ class Bridge:
     """One HTTP request's `Call`, for the JavaScript shell."""
 
     def __init__(self, method: str, url: str, headers: Any, token: str, created: int, now: float) -> None:
-        parts = urlsplit(url)
-        self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._scheme = parts.scheme
-        headers = headers.to_py()
-        headers.setdefault("host", parts.netloc)
-        self._args = (method, headers, token, created, now)
+        self._args = (method, url, headers.to_py(), token, created, now)
         self._call: Call | None = None
 
     @property
     def call(self) -> Call:
-        """The request's Call, made by start()."""
+        """The request's Call, made by start() (inside the JavaScript's try, where a bad setting answers)."""
         if self._call is None:
             raise CallStateError("Bridge.start() has not been called")
         return self._call
 
     def start(self, env: Any, platform: str = "netlify") -> Any:
-        method, headers, token, created, now = self._args
-        # fetch decodes gzip itself: a forwarded answer's content-encoding no longer describes it.
-        self._call = Call(_instance_from(env, platform), method, self._target, headers, token=token, created=created, now=now,
-                          scheme=self._scheme, decoded=True)
+        method, url, headers, token, created, now = self._args
+        self._call = call_for(instance_from(env.to_py, platform), method, url, headers, token=token, created=created, now=now)
         return self._action(self.call.start())
 
     def body(self, body: Any) -> Any:
