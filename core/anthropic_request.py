@@ -26,9 +26,9 @@ from .chat import safety_settings
 from .config import Settings
 from .errors import InvalidRequestError
 from .fields import get_bool, get_dict, get_int, get_list, get_number, get_str, require_dict
-from .generation import MAX_STOP_SEQUENCES, json_output_config
+from .generation import MAX_STOP_SEQUENCES, fitted_config, json_output_config
 from .lineup import output_token_limit
-from .models import resolve_messages_model
+from .models import ModelChoice, resolve_messages_model
 from .thinking import thinking_config_from_openai
 from .upstream import API_VERSION, UpstreamRequest, generate_request
 
@@ -69,24 +69,24 @@ def messages_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> M
     if max_tokens == 0:
         raise InvalidRequestError("'max_tokens' must be at least 1: 0 pre-warms Anthropic's prompt cache, which Gemini "
                                   "does not have.", param="max_tokens", code="invalid_value")
-    model, gemini, single = _translate(body, settings)
-    config = _generation_config(body, model, max_tokens, settings)
+    choice, gemini, single = _translate(body, settings)
+    config = _generation_config(body, choice, max_tokens, settings)
     if config:
         gemini["generationConfig"] = config
     safety = safety_settings({}, settings)
     if safety:
         gemini["safetySettings"] = safety
-    return MessagesPlan(model, gemini, bool(get_bool(body, "stream")), single)
+    return MessagesPlan(choice.name, gemini, bool(get_bool(body, "stream")), single)
 
 
 def count_tokens_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> CountTokensPlan:
     """`countTokens` for the request: the same contents, system instruction and tools."""
-    model, gemini, _ = _translate(require_dict(body, "body"), settings)
-    return CountTokensPlan(model, {"generateContentRequest": {"model": f"models/{model}", **gemini}})
+    choice, gemini, _ = _translate(require_dict(body, "body"), settings)
+    return CountTokensPlan(choice.name, {"generateContentRequest": {"model": f"models/{choice.name}", **gemini}})
 
 
-def _translate(body: Mapping[str, Any], settings: Settings) -> tuple[str, dict[str, Any], bool]:
-    """(model, Gemini request without generation settings, single tool_use) for what both endpoints share."""
+def _translate(body: Mapping[str, Any], settings: Settings) -> tuple[ModelChoice, dict[str, Any], bool]:
+    """(the model chosen, Gemini request without generation settings, single tool_use) for what both endpoints share."""
     requested = get_str(body, "model", required=True)
     choice = resolve_messages_model(requested, settings)
     if get_list(body, "mcp_servers"):
@@ -103,10 +103,11 @@ def _translate(body: Mapping[str, Any], settings: Settings) -> tuple[str, dict[s
     if tool_choice.config:
         gemini["toolConfig"] = tool_choice.config
     get_dict(body, "metadata")
-    return choice.name, gemini, tool_choice.single
+    return choice, gemini, tool_choice.single
 
 
-def _generation_config(body: Mapping[str, Any], model: str, max_tokens: int, settings: Settings) -> dict[str, Any]:
+def _generation_config(body: Mapping[str, Any], choice: ModelChoice, max_tokens: int, settings: Settings) -> dict[str, Any]:
+    model = choice.name
     config: dict[str, Any] = {}
     for name, field in (("temperature", "temperature"), ("top_p", "topP")):
         value = get_number(body, name, minimum=0, maximum=1)  # Anthropic's ranges, both 0–1
@@ -115,19 +116,21 @@ def _generation_config(body: Mapping[str, Any], model: str, max_tokens: int, set
     top_k = get_int(body, "top_k", minimum=0)
     if top_k:
         config["topK"] = top_k
+    config = fitted_config(config, model)  # what the model ignores or refuses, as on the chat path
     config["maxOutputTokens"] = min(max_tokens, output_token_limit(model))
     stop = _stop_sequences(body)
     if stop:
         config["stopSequences"] = stop
     output = get_dict(body, "output_config") or {}
-    thinking = _thinking_config(body, output, model, settings)
+    thinking = _thinking_config(body, output, choice, settings)
     if thinking:
         config["thinkingConfig"] = thinking
     config.update(_output_format(output, model))
     return config
 
 
-def _thinking_config(body: Mapping[str, Any], output: Mapping[str, Any], model: str, settings: Settings) -> dict[str, Any] | None:
+def _thinking_config(body: Mapping[str, Any], output: Mapping[str, Any], choice: ModelChoice,
+                     settings: Settings) -> dict[str, Any] | None:
     thinking = get_dict(body, "thinking") or {}
     kind = get_str(thinking, "type", "thinking", required=bool(thinking))
     if kind is not None and kind not in _THINKING_TYPES:
@@ -147,7 +150,10 @@ def _thinking_config(body: Mapping[str, Any], output: Mapping[str, Any], model: 
         request["thinking"] = {"budget_tokens": budget}
     # Thought summaries only for clients that asked for thinking; "omitted" keeps just the signatures.
     shown = kind in ("enabled", "adaptive") and get_str(thinking, "display", "thinking") != "omitted"
-    return thinking_config_from_openai(request, {}, model, settings.include_thoughts and shown)
+    # The model name's effort (`gemini-3.1-pro-preview:high`, in an alias or a tier's default) and
+    # DEFAULT_REASONING_EFFORT, as on the chat path (core/chat.py).
+    return thinking_config_from_openai(request, {}, choice.name, settings.include_thoughts and shown,
+                                       preset=choice.effort, default=settings.default_reasoning_effort)
 
 
 def _effort(body: Mapping[str, Any], output: Mapping[str, Any]) -> str | None:

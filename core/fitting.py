@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .thinking import LEVEL_ORDER
+from .thinking import LEVEL_ORDER, fit_level
 
 __all__ = ["Correction", "Fits"]
 
@@ -84,7 +84,7 @@ class Fits:
         fit = self._fits.get(model)
         if fit is None:
             return body  # nothing learnt about this model: the body as it is (nothing copies it)
-        out = dict(body)
+        out = body  # _without and _with copy what they change
         for path in sorted(fit.dropped):
             if not _explicit(path, explicit):
                 out = _without(out, path)
@@ -219,14 +219,8 @@ def _next_level(level: str, fit: _Fit) -> str | None:
     """The nearest level the model takes: the next one up, else the next one down."""
     if level not in LEVEL_ORDER:
         return None
-    allowed = fit.allowed or tuple(lv for lv in LEVEL_ORDER if lv not in fit.refused)
-    if level in allowed:
-        return level
-    index = LEVEL_ORDER.index(level)
-    for candidate in LEVEL_ORDER[index + 1:] + LEVEL_ORDER[:index][::-1]:
-        if candidate in allowed:
-            return candidate
-    return None
+    allowed = tuple(lv for lv in LEVEL_ORDER if (lv in fit.allowed if fit.allowed else lv not in fit.refused))
+    return fit_level(level, allowed) if allowed else None
 
 
 def _explicit(path: str, explicit: frozenset[str]) -> bool:

@@ -129,11 +129,13 @@ class GeminiStream:
             return self.fail(error_from_gemini(code if isinstance(code, int) and 400 <= code < 600 else 502, data))
         if data.get("usageMetadata") is not None:
             self._usage_metadata = data["usageMetadata"]
-        if not self.said and has_substance(data):
-            self.said = True
-        for candidate in response_candidates(data):
-            if isinstance(candidate.get("finishReason"), str):
-                self._finishes.add(candidate["finishReason"])
+        if not self.said:  # once something was said, the stream is not empty: its finish reasons no longer matter
+            if has_substance(data):
+                self.said = True
+            else:
+                for candidate in response_candidates(data):
+                    if isinstance(candidate.get("finishReason"), str):
+                        self._finishes.add(candidate["finishReason"])
         return self._translate(data)
 
     # Subclasses fill these in.

@@ -84,12 +84,7 @@ def least_thinking_config(model: str) -> dict[str, Any] | None:
     """The least thinking `model` allows, for the gateway's own calls (transcription): its lowest
     level, or a budget of 0 where thinking can be turned off. `None` for models that do not think."""
     style = thinking_style(model)
-    if style == "level":
-        return {"thinkingLevel": thinking_levels(model)[0]}
-    if style == "budget":
-        lowest, _, can_disable = budget_range(model)
-        return {"thinkingBudget": 0 if can_disable else lowest}
-    return None
+    return _for_effort("none", style, model) if style else None  # effort `none`, fitted to the model
 
 
 def google_thinking_paths(google: Mapping[str, Any]) -> frozenset[str]:

@@ -390,3 +390,21 @@ def test_what_claude_code_sends(name):
         call = gemini["contents"][1]["parts"][0]
         assert call["functionCall"]["name"] == "Bash" and call["thoughtSignature"] == DUMMY_SIGNATURE  # not ours
         assert gemini["contents"][2]["parts"][0]["functionResponse"] == {"name": "Bash", "response": {"output": "captured-hello"}}
+
+
+def test_the_model_name_s_effort_and_the_default_effort_apply_as_on_the_chat_path():
+    # README: MODEL_ALIASES may carry an effort (`claude-opus-5-5=gemini-3.1-pro-preview:high`), and
+    # DEFAULT_REASONING_EFFORT applies when nothing names one.
+    settings = Settings(model_aliases={"claude-opus-5-5": "gemini-3.1-pro-preview:low"}, default_reasoning_effort="high")
+    body = {"model": "claude-opus-5-5", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+    aliased = messages_request_to_gemini(body, settings).body["generationConfig"]
+    assert aliased["thinkingConfig"]["thinkingLevel"] == "low"
+    plain = messages_request_to_gemini({**body, "model": "gemini-3.8-flash"}, settings).body["generationConfig"]
+    assert plain["thinkingConfig"]["thinkingLevel"] == "high"
+
+
+def test_sampling_the_model_ignores_is_left_out_as_on_the_chat_path():
+    body = {"max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "temperature": 0.5, "top_p": 0.9}
+    assert "temperature" not in messages_request_to_gemini({**body, "model": "gemini-3.8-flash"}, SETTINGS).body["generationConfig"]
+    kept = messages_request_to_gemini({**body, "model": "gemini-2.5-flash-lite"}, SETTINGS).body["generationConfig"]
+    assert (kept["temperature"], kept["topP"]) == (0.5, 0.9)
