@@ -198,7 +198,7 @@ def output_tokens_over_limit(c: Check) -> dict | None:
     # API: stackblitz-labs/bolt.diy#955). Claude Code asks for 128000.
     gen = generation(c.served)
     limit = 65536 if gen is not None and gen >= (2, 5) else 8192
-    asked = c.config.get("maxOutputTokens")
+    asked = get(c.config, "maxOutputTokens")
     if isinstance(asked, int) and asked > limit:
         return _bad(f"Unable to submit request because it has a maxOutputTokens value of {asked} but the supported range "
                     f"is from 1 (inclusive) to {limit + 1} (exclusive). Update the value and try again.")
@@ -343,8 +343,44 @@ def missing_thought_signature(c: Check) -> dict | None:
     return None
 
 
+def contents_well_formed(c: Check) -> dict | None:
+    """A turn's role is `user` or `model`, and it has parts."""
+    for index, content in enumerate(c.contents):
+        role = content.get("role")
+        if role is not None and role not in ("user", "model"):
+            # "Please use a valid role: user, model." (INVALID_ARGUMENT, pasted in many public threads, e.g. a
+            # `system` or `function` role sent as it is; AI Studio takes a missing role, Vertex does not).
+            return _bad("Please use a valid role: user, model.")
+        parts = content.get("parts")
+        if isinstance(parts, list) and not parts:
+            # "* GenerateContentRequest.contents[0].parts: contents.parts must not be empty." (the Gemini API's
+            # text; clients filter empty messages out because of it: lobehub/lobe-chat, vercel/ai users).
+            return _bad(f"* GenerateContentRequest.contents[{index}].parts: contents.parts must not be empty.\n")
+    return None
+
+
+# Proto3 JSON reads `bytes` as base64, standard or URL-safe, padded or not: a length of 4n+1 cannot decode.
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
+
+
+def thought_signature_base64(c: Check) -> dict | None:
+    """A `thoughtSignature` is bytes: what is not base64 is refused."""
+    # "Invalid value at 'contents[1].parts[0].thought_signature' (TYPE_BYTES), Base64 decoding failed for
+    # \"EmIKYAERTTIPsMumWW2CIAWzb\"" (users' logs of a truncated or re-encoded signature, quoted in public
+    # gateway code: a Kilo Code fix write-up, Antigravity and rig test suites).
+    for index, content in enumerate(c.contents):
+        for position, part in enumerate(content.get("parts") or []):
+            signature = get(part, "thoughtSignature") if isinstance(part, dict) else None
+            if isinstance(signature, str) and (not _BASE64.fullmatch(signature) or len(signature.rstrip("=")) % 4 == 1):
+                return _bad(f"Invalid value at 'contents[{index}].parts[{position}].thought_signature' (TYPE_BYTES), "
+                            f"Base64 decoding failed for \"{signature[:64]}\"")
+    return None
+
+
 RULES: tuple[Callable[[Check], dict | None], ...] = (
     shut_down_model,
+    contents_well_formed,
+    thought_signature_base64,
     thinking_level_value,
     thinking_budget_with_level,
     thinking_not_enabled,

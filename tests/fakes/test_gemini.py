@@ -709,3 +709,23 @@ def test_main_subprocess_strict():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize(("contents", "words"), [
+    ([{"role": "system", "parts": [{"text": "hi"}]}], "Please use a valid role: user, model."),
+    ([{"role": "user", "parts": []}], "contents.parts must not be empty"),
+    ([{"role": "user", "parts": [{"text": "hi"}]},
+      {"role": "model", "parts": [{"text": "x", "thoughtSignature": "gemini.thought_signature:abc"}]},
+      {"role": "user", "parts": [{"text": "and?"}]}], "(TYPE_BYTES), Base64 decoding failed"),
+    ([{"role": "user", "parts": [{"text": "hi"}]},
+      {"role": "model", "parts": [{"text": "x", "thoughtSignature": "EmIKYAERTTIPsMumWW2CIAWzb"}]},
+      {"role": "user", "parts": [{"text": "and?"}]}], "(TYPE_BYTES), Base64 decoding failed"),
+])
+def test_strict_mode_refuses_malformed_contents_as_gemini_does(contents, words):
+    from tests.fakes.strict import check
+
+    error = check("gemini-3.8-flash", {"contents": contents})
+    assert error is not None and words in error["error"]["message"]
+    assert check("gemini-3.8-flash", {"contents": [{"role": "user", "parts": [{"text": "hi"}]},
+                                                   {"role": "model", "parts": [{"text": "x", "thoughtSignature": "c2lnbg=="}]},
+                                                   {"role": "user", "parts": [{"text": "and?"}]}]}) is None
