@@ -15,14 +15,14 @@ createmodelinteraction.py`; ai.google.dev/gemini-api/docs/interactions):
 | `toolConfig.functionCallingConfig`               | `generation_config.tool_choice`                    |
 | `generationConfig.thinkingConfig`                | `generation_config.thinking_level`, `thinking_summaries` |
 | `maxOutputTokens`, `stopSequences`, `seed`       | `max_output_tokens`, `stop_sequences`, `seed`      |
-| `temperature`, `topP`, `presencePenalty`, `frequencyPenalty` | `temperature`, `top_p`, `presence_penalty`, `frequency_penalty` |
 | `responseMimeType` + `responseJsonSchema`        | `response_format {"type": "text", "mime_type", "schema"}` |
 | `safetySettings`                                 | `safety_settings` (lowercase names)                |
 | `serviceTier`                                    | `service_tier`                                     |
 
-(The sampling fields are there only when the chat translation kept them for the model, core/lineup.py;
-python-genai `_gaos/types/interactions/generationconfig.py` lists them, the penalties as deprecated.)
-Left out, because the Interactions API has no field for them: `topK`, `includeServerSideToolInvocations` (built-in tools and
+Left out, because the Interactions API has no field for them: `temperature`, `topP` (python-genai
+dropped them from generationconfig.py on 2026-07-21, commit 293238d4; the penalties went on 2026-07-08,
+ba552f72; older SDK docs still list them), `topK` (ignored by Gemini since 3.6 anyway, core/lineup.py),
+`includeServerSideToolInvocations` (built-in tools and
 functions combine there by design), `mediaResolution` of the whole request. `cachedContent` has no
 Interactions counterpart either ("Remove cached_content", python-genai CHANGELOG): a 400.
 Deep Research is an agent, not a model: `agent` + `agent_config`, no `generation_config` (the SDK
@@ -162,14 +162,9 @@ def _tools(tools: list[dict[str, Any]], agent: bool) -> list[dict[str, Any]]:
     return out
 
 
-_GENERATION_FIELDS = (("maxOutputTokens", "max_output_tokens"), ("stopSequences", "stop_sequences"), ("seed", "seed"),
-                      ("temperature", "temperature"), ("topP", "top_p"),
-                      ("presencePenalty", "presence_penalty"), ("frequencyPenalty", "frequency_penalty"))
-
-
 def _generation(config: Mapping[str, Any], tool_config: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for source, target in _GENERATION_FIELDS:
+    for source, target in (("maxOutputTokens", "max_output_tokens"), ("stopSequences", "stop_sequences"), ("seed", "seed")):
         if config.get(source) is not None:
             out[target] = config[source]
     thinking = config.get("thinkingConfig") or {}

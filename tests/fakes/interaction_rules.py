@@ -17,14 +17,13 @@ from tests.fakes.catalog import generation, served_model, thinking_of
 from tests.fakes.echo import CALL, parse_directives
 from tests.fakes.wire import error_body
 
-# Fields of each object, from python-genai's types (_gaos/types/interactions/*.py at 66807187).
+# Fields of each object, from python-genai's types (_gaos/types/interactions/*.py at 66807187, 2026-08-21):
+# generation_config has no temperature/top_p since 293238d4 (2026-07-21), no penalties since ba552f72.
 CREATE_FIELDS = {"model", "agent", "agent_config", "input", "background", "environment", "generation_config", "labels",
                  "previous_interaction_id", "response_format", "response_mime_type", "response_modalities",
                  "safety_settings", "service_tier", "store", "stream", "system_instruction", "tools", "webhook_config"}
-# generationconfig.py (at 7c44cddb and 492fa80d) has temperature, top_p and the (deprecated) penalties; no top_k.
 GENERATION_FIELDS = {"image_config", "max_output_tokens", "seed", "speech_config", "stop_sequences", "thinking_level",
-                     "thinking_summaries", "tool_choice", "transcription_config", "video_config", "temperature", "top_p",
-                     "presence_penalty", "frequency_penalty"}
+                     "thinking_summaries", "tool_choice", "transcription_config", "video_config"}
 STEP_FIELDS = {
     "user_input": {"type", "content"}, "model_output": {"type", "content", "error"},
     "thought": {"type", "signature", "summary"}, "function_call": {"type", "id", "name", "arguments"},
@@ -87,7 +86,7 @@ def _check_config(body: dict) -> dict | None:
     if not isinstance(config, dict):
         return _bad("Invalid value at 'generation_config': expected an object.")
     for name in config:
-        if name not in GENERATION_FIELDS:  # top_k, ... are no fields of the Interactions API
+        if name not in GENERATION_FIELDS:  # temperature, top_p, ... are no fields of the Interactions API
             return _unknown(name, "generation_config")
     level = config.get("thinking_level")
     if level is not None:

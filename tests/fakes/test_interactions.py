@@ -130,7 +130,7 @@ def test_deep_research_answers_a_cited_report_in_the_background(client):
     ({"agent": "deep-research-preview-04-2026", "input": "x", "background": True, "generation_config": {}}, 400, "agent_config"),
     ({"model": MODEL, "input": "x", "store": False, "background": True}, 400, "store=false"),
     ({"model": MODEL, "input": "x", "temperature": 1}, 400, 'Unknown name "temperature"'),
-    ({"model": MODEL, "input": "x", "generation_config": {"top_k": 5}}, 400, 'Unknown name "top_k"'),
+    ({"model": MODEL, "input": "x", "generation_config": {"top_p": 0.5}}, 400, 'Unknown name "top_p"'),
     ({"model": MODEL, "input": "x", "generation_config": {"thinking_level": "minimal"}}, 400, "not supported for this model"),
     ({"model": MODEL, "input": [{"type": "user_input", "role": "user", "content": []}]}, 400, 'Unknown name "role"'),
     ({"model": MODEL, "input": "x", "previous_interaction_id": "v1_nothing"}, 404, "not found"),
