@@ -204,7 +204,8 @@ def _response_format(config: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _safety(setting: Mapping[str, Any]) -> dict[str, Any]:
-    """`HARM_CATEGORY_HARASSMENT` / `BLOCK_NONE` → `harassment` / `block_none` (types/interactions/safetysetting.py)."""
+    """`HARM_CATEGORY_HARASSMENT` / `BLOCK_NONE` → `{"type": "harassment", "threshold": "block_none"}`: the
+    category's field is `type` there (python-genai types/interactions/safetysetting.py)."""
     category = str(setting.get("category") or "")
     category = category[len("HARM_CATEGORY_"):] if category.startswith("HARM_CATEGORY_") else category
-    return {"category": category.lower(), "threshold": str(setting.get("threshold") or "").lower()}
+    return {"type": category.lower(), "threshold": str(setting.get("threshold") or "").lower()}

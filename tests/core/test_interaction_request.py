@@ -39,7 +39,7 @@ def test_generate_fields_become_interactions_fields_and_what_has_no_field_is_lef
         "generation_config": {"max_output_tokens": 10, "stop_sequences": ["x"], "seed": 7, "thinking_level": "medium",
                               "thinking_summaries": "auto", "tool_choice": {"allowed_tools": {"mode": "any", "tools": ["f"]}}},
         "response_format": {"type": "text", "mime_type": "application/json"},
-        "safety_settings": [{"category": "hate_speech", "threshold": "block_none"}],
+        "safety_settings": [{"type": "hate_speech", "threshold": "block_none"}],
         "service_tier": "flex",
     }
 

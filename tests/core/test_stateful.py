@@ -79,7 +79,7 @@ def test_a_first_turn_sends_the_translated_request_and_stores_it():
                                          "tool_choice": "any"}
     assert body["response_format"] == {"type": "text", "mime_type": "application/json",
                                        "schema": {"type": "object", "properties": {"t": {"type": "number"}}}}
-    assert body["safety_settings"][0] == {"category": "harassment", "threshold": "off"}
+    assert body["safety_settings"][0] == {"type": "harassment", "threshold": "off"}
 
 
 def test_a_continuation_sends_only_the_new_input_and_answers_the_previous_calls():

@@ -76,7 +76,30 @@ def check_create(body: Any) -> dict | None:
         return _bad("store=false cannot be combined with background or previous_interaction_id.")
     if "model" in body and strict.shut_down(str(body["model"])):
         return strict.shut_down(str(body["model"]))
-    return _check_config(body) or _check_tools(body.get("tools")) or _check_input(body.get("input"))
+    return (_check_config(body) or _check_safety(body.get("safety_settings")) or _check_tools(body.get("tools"))
+            or _check_input(body.get("input")))
+
+
+# safetysetting.py and harmcategory.py at 66807187: {type, threshold, method?}, the values lower-case.
+SAFETY_FIELDS = {"type", "threshold", "method"}
+HARM_TYPES = {"hate_speech", "dangerous_content", "harassment", "sexually_explicit", "civic_integrity", "image_hate",
+              "image_dangerous_content", "image_harassment", "image_sexually_explicit", "jailbreak"}
+THRESHOLDS = {"block_low_and_above", "block_medium_and_above", "block_only_high", "block_none", "off"}
+
+
+def _check_safety(settings: Any) -> dict | None:
+    for index, setting in enumerate(settings or []):
+        where = f"safety_settings[{index}]"
+        if not isinstance(setting, dict):
+            return _bad(f"Invalid value at '{where}': expected an object.")
+        for name in setting:
+            if name not in SAFETY_FIELDS:
+                return _unknown(name, where)
+        if setting.get("type") not in HARM_TYPES:
+            return _bad(f"Invalid value at '{where}.type', \"{setting.get('type')}\"")
+        if setting.get("threshold") not in THRESHOLDS:
+            return _bad(f"Invalid value at '{where}.threshold', \"{setting.get('threshold')}\"")
+    return None
 
 
 def _check_config(body: dict) -> dict | None:

@@ -145,3 +145,13 @@ def test_last_event_id_needs_stream(client):
     made = create(client, input="x")
     r = client.get(f"/v1beta/interactions/{made['id']}", params={"last_event_id": "evt_1"})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ({"category": "harassment", "threshold": "off"}, 'Unknown name "category"'),
+    ({"type": "HARM_CATEGORY_HARASSMENT", "threshold": "off"}, "safety_settings[0].type"),
+    ({"type": "harassment", "threshold": "BLOCK_NONE"}, "safety_settings[0].threshold"),
+])
+def test_safety_settings_take_the_types_fields_and_values(client, setting, words):
+    r = client.post("/v1beta/interactions", json={"model": MODEL, "input": "x", "safety_settings": [setting]})
+    assert r.status_code == 400 and words in r.json()["error"]["message"]
