@@ -95,10 +95,11 @@ class StepReader:
             return []
         kind = delta.get("type")
         if kind == "text" and isinstance(delta.get("text"), str) and delta["text"]:
-            if current.start is None:
-                current.start = self.items.message_length if current.step.get("type") == "model_output" else 0
+            events = self.items.part(self._signed({"text": delta["text"]}))
+            if current.start is None:  # after part(): a step between two texts (a search) opens a new message
+                current.start = self.items.message_length - len(delta["text"]) if current.step.get("type") == "model_output" else 0
             current.text.append(delta["text"])
-            return self.items.part(self._signed({"text": delta["text"]}))
+            return events
         if kind == "thought_summary":
             content = delta.get("content")
             text = content.get("text") if isinstance(content, dict) else None

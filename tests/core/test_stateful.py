@@ -295,3 +295,19 @@ def test_reading_an_interaction_never_changes_it():
     response_from_interaction(data, echo_from_interaction(data), Stored("resp_gi1_x"), token="t", created=0)
     input_items(data, "t")
     assert data == frozen
+
+
+def test_a_citation_after_a_search_counts_from_the_start_of_its_own_message():
+    data = {"id": "v1_cite", "status": "completed", "steps": [
+        {"type": "user_input", "content": [{"type": "text", "text": "Capital?"}]},
+        {"type": "model_output", "content": [{"type": "text", "text": "Let me search. "}]},
+        {"type": "google_search_call", "id": "gs1", "arguments": {"queries": ["capital of switzerland"]}, "signature": "c2ln"},
+        {"type": "google_search_result", "call_id": "gs1", "result": [], "signature": "c2ln"},
+        {"type": "model_output", "content": [{"type": "text", "text": "Bern is the capital.", "annotations": [
+            {"type": "url_citation", "url": "https://example.org/bern", "title": "Bern", "start_index": 0, "end_index": 4}]}]},
+    ]}
+    response = response_from_interaction(data, stored(store=True).responses, Stored("resp_gi1_c"), token="t", created=5)
+    message = [item for item in response["output"] if item["type"] == "message"][-1]
+    (part,) = message["content"]
+    (cite,) = part["annotations"]
+    assert part["text"][cite["start_index"]:cite["end_index"]] == "Bern"
