@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.config import Settings
 from core.errors import ConfigError
 
-from .client import ClientError, ConnectError, ConnectTimeout, HTTPClient, ProtocolError, ProxyConfigError, ReadTimeout
+from .client import ClientError, ConnectTimeout, HTTPClient, ProxyConfigError, ReadTimeout
 
 __all__ = ["Upstream", "transport_failure"]  # and, for type checkers, the UpstreamClient / UpstreamResponse protocols
 
@@ -54,9 +54,7 @@ if TYPE_CHECKING:  # the seams' types; a Protocol class costs import time on eve
 _KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectTimeout, "connect_timeout"),
     (ReadTimeout, "timeout"),
-    (ConnectError, "unreachable"),
-    (ProtocolError, "unreachable"),
-    (ClientError, "unreachable"),
+    (ClientError, "unreachable"),  # ConnectError, ProtocolError and the rest
 )
 
 

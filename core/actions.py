@@ -14,12 +14,12 @@ costs ten times as much to make.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .payload import Audio
 
-__all__ = ["Action", "Answer", "Fetch", "Outgoing", "ParseForm", "ReadBody", "Stream", "Tail", "Tick"]
+__all__ = ["Answer", "Fetch", "Outgoing", "ParseForm", "ReadBody", "Stream", "Tail", "Tick"]
 
 Headers = list[tuple[str, str]]
 
@@ -113,4 +113,3 @@ class Tick(_Value):
         self.data = data
 
 
-Action = Union[ReadBody, ParseForm, Fetch, Stream, Answer, Tail]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import Settings, is_header_safe
-from .errors import AuthenticationError, ConfigError
+from .config import Settings, check_key_modes, is_header_safe
+from .errors import AuthenticationError
 
 __all__ = ["presented_credential", "upstream_keys"]
 
@@ -42,13 +42,7 @@ def upstream_keys(headers: Mapping[str, str], query: Mapping[str, str], settings
     if presented is _UNREAD:
         presented = presented_credential(headers, query)
     if settings.server_keys:
-        if not settings.auth_tokens:
-            raise ConfigError(
-                "AUTH_TOKEN",
-                "GEMINI_API_KEY is set, so this gateway spends its own Gemini keys, but no AUTH_TOKEN is set, "
-                "so anyone could use them. Set AUTH_TOKEN to a secret (several, comma-separated) that clients "
-                "send as their API key, or remove GEMINI_API_KEY to let clients bring their own Gemini keys.",
-            )
+        check_key_modes(settings)  # keys without tokens: the configuration error, on every request
         if presented is None or not _matches_any(presented, settings.auth_tokens):
             raise AuthenticationError(
                 "Invalid or missing token: send one of this gateway's AUTH_TOKEN values as the API key "

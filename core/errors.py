@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from .quota import Quota
 
 __all__ = [
-    "DIALECTS",
     "TRANSPORT_KINDS",
     "AuthenticationError",
     "ConfigError",
@@ -215,9 +214,6 @@ _GOOGLE_STATUS = {
     405: "NOT_FOUND", 408: "DEADLINE_EXCEEDED", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
     503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
 }
-
-# The client APIs an error can be rendered for (`GatewayError.envelope`).
-DIALECTS = ("openai", "google", "anthropic")
 
 # Our status → (status, error type) in Anthropic's API (https://docs.claude.com/en/api/errors:
 # invalid_request_error "also for other 4XX status codes not listed", 413 request_too_large, 500
