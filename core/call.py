@@ -327,8 +327,8 @@ class Call:
         self._keys = upstream_keys(self.headers, query, settings, presented=presented)
         if where.name in ("gateway_keys", "gateway_keys_check"):
             return self._start_pool(where)
-        if self._keys != (presented,):  # a pool (the server's, or the client's several keys): each is a secret
-            for key in self._keys:
+        if not settings.server_keys and self._keys != (presented,):  # the client's several keys: each is a secret
+            for key in self._keys:                                     # (the server's were added with the settings)
                 self._secret(key)
         if where.body is None or self.method != "POST":
             return self._prepare(None)
@@ -346,8 +346,9 @@ class Call:
             self._keys = upstream_keys(self.headers, query, settings)
         else:
             self._keyless = True
-        for key in self._keys:
-            self._secret(key)
+        if not server:  # the client's own key(s); the server's were added with the settings
+            for key in self._keys:
+                self._secret(key)
         self._native = plan
         self.log.update(model=plan.model, stream=plan.request.stream)
         if self.method in ("GET", "HEAD"):
@@ -421,10 +422,13 @@ class Call:
 
     def _fitted(self, request: UpstreamRequest) -> UpstreamRequest:
         """A generateContent request with what Gemini's 400s taught this instance about the model applied."""
-        model = self._prepared.model if _generates(request) else None
+        fits = self._live.learnt
+        if fits is None or not _generates(request):
+            return request  # nothing learnt yet (the common case), or not a generateContent request
+        model = self._prepared.model
         if model is None:
             return request
-        body = self._live.fits.apply(model, request.body, self._explicit())
+        body = fits.apply(model, request.body, self._explicit())
         return request if body is request.body else request._replace(body=body)
 
     def _explicit(self) -> frozenset[str]:
@@ -635,8 +639,9 @@ class Call:
         return Stream(200, head, self._native is not None, self._keepalive())
 
     def _stream_head(self) -> list[tuple[str, str]]:
-        headers = self._native_headers(self._upstream_headers) if self._native is not None else list(SSE_HEADERS)
-        return self._scrub.headers([*headers, *self._cors, ("x-request-id", self.id)])
+        if self._native is None:  # our own constant headers: nothing in them can hold a key
+            return [*SSE_HEADERS, *self._cors, ("x-request-id", self.id)]
+        return self._scrub.headers([*self._native_headers(self._upstream_headers), *self._cors, ("x-request-id", self.id)])
 
     def _emit(self, out: bytes) -> bytes:
         """Scrubbed stream bytes; while an empty answer could still be asked again, they wait."""

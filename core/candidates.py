@@ -71,10 +71,14 @@ def finish_reason(gemini_reason: Any, called_tools: bool) -> str:
 def has_substance(data: dict[str, Any]) -> bool:
     """Whether a response (or one stream event) holds anything for the client: text or thoughts, a call,
     media, code, or a refusal (a blocked prompt)."""
+    return _has_substance(data, response_candidates(data))
+
+
+def _has_substance(data: dict[str, Any], candidates: list[dict[str, Any]]) -> bool:
     feedback = data.get("promptFeedback")
     if isinstance(feedback, dict) and feedback.get("blockReason"):
         return True
-    for candidate in response_candidates(data):
+    for candidate in candidates:
         for part in candidate_parts(candidate):
             if part.get("text") or any(name in part for name in _SUBSTANTIAL):
                 return True
@@ -85,7 +89,7 @@ def empty_answer(data: dict[str, Any]) -> bool:
     """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing."""
     candidates = response_candidates(data)
     return bool(candidates) and all(candidate.get("finishReason") in _EMPTY_RETRYABLE for candidate in candidates) \
-        and not has_substance(data)
+        and not _has_substance(data, candidates)
 
 
 def empty_stream(said: bool, finishes: Collection[str]) -> bool:

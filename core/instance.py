@@ -42,6 +42,11 @@ class Instance:
     def fits(self, fits: Fits) -> None:
         self._fits = fits
 
+    @property
+    def learnt(self) -> Fits | None:
+        """The fits, once Gemini has taught one (None before: reading it imports nothing, makes nothing)."""
+        return self._fits
+
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> Instance:
         """The instance for a process environment; raises `ConfigError` naming a bad variable."""

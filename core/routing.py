@@ -96,7 +96,7 @@ def route(method: str, path: str, headers: Mapping[str, str] | None = None, quer
     """
     method = method.upper()
     known = _FAST.get((method, path))
-    if known is not None and (headers is None or not _GOOGLE_OR_ANTHROPIC.intersection(headers)):
+    if known is not None and (headers is None or ("x-goog-api-client" not in headers and "anthropic-version" not in headers)):
         return known  # the routes every request of a client asks for, looked up at once
     if method == "OPTIONS":
         return Route("preflight")
@@ -151,7 +151,6 @@ def _response_route(method: str, path: str, query: str) -> Route:
 # (method, path) → its Route, for the API routes under /v1 and without it, when the request carries neither
 # Google's SDK header (a /v1 path may then be Gemini's own API) nor Anthropic's (the model list's shape).
 _FAST = {(method, prefix + path): Route(name) for path, (name, method) in _ROUTES.items() for prefix in ("/v1", "")}
-_GOOGLE_OR_ANTHROPIC = frozenset({"x-goog-api-client", "anthropic-version"})
 
 
 def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:
