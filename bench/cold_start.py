@@ -106,7 +106,7 @@ def platforms(fake_url: str) -> dict:
         props = fc.gateway_resource(file=file)["props"]
         env = {key: value.replace("/code", str(code)) for key, value in props["environmentVariables"].items()}
         env.update(GEMINI_BASE_URL=fake_url, LOG_LEVEL="off")
-        return lambda: first_answer(fc.command(file)[0], f"http://127.0.0.1:{props['customRuntimeConfig']['port']}", env, cwd=code)
+        return lambda: first_answer(fc.command(file), f"http://127.0.0.1:{props['customRuntimeConfig']['port']}", env, cwd=code)
 
     def aws_lambda():
         return run_once([clean_python(), "-c", LAMBDA_FIRST_INVOCATION, json.dumps(CHAT)],

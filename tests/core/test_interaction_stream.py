@@ -6,10 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from openai._models import construct_type
-from openai._types import omit
-from openai.lib.streaming.responses._responses import ResponseStreamState
-from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses import Response
 
 from core.config import Settings
 from core.interaction_response import Stored, response_from_interaction
@@ -19,8 +16,8 @@ from core.response_ids import StoredId, parse_response_id
 from core.stateful import stored_request_to_gemini
 
 from .conftest import chunkings
+from .test_responses import accumulate, without_parsed
 from .test_responses import framed_events as events_of
-from .test_responses import without_parsed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interactions"
 SETTINGS = Settings(include_thoughts=True)
@@ -45,14 +42,6 @@ def translate(raw: bytes, pieces: list[bytes] | None = None, **options) -> bytes
     out = b"".join(translator.feed(piece) for piece in (pieces or [raw])) + translator.close()
     assert translator.closed and translator.feed(b"data: {}\n\n") == b"" and translator.close() == b""
     return out
-
-
-def accumulate(events: list[dict]):
-    """The OpenAI SDK's own `responses.stream()` accumulator over our events: its final response."""
-    state = ResponseStreamState(input_tools=omit, text_format=omit)
-    for event in events:
-        state.handle_event(construct_type(type_=ResponseStreamEvent, value=event))
-    return state._completed_response
 
 
 @pytest.mark.parametrize("name", STREAMS)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 
 import anthropic
 import pytest
 
 from tests.e2e.conftest import USER_KEY
+from tests.fakes.agents import signature as signature_of  # the fake's thought signature for a prompt
 
 GEMINI_3 = "gemini-3.1-pro-preview"
 WEATHER = {"name": "get_weather", "description": "The weather in a city",
@@ -25,9 +25,6 @@ def sdk(base_url: str, **kwargs) -> anthropic.Anthropic:
     return anthropic.Anthropic(base_url=base_url, max_retries=0, timeout=10, **kwargs)
 
 
-def signature_of(prompt: str) -> str:
-    """The thought signature the fake gives the first call of a gemini-3* answer to `prompt`."""
-    return base64.b64encode(hashlib.sha256(prompt.encode()).digest()).decode()
 
 
 def test_create_text_with_a_claude_model_name(gw, fake):

@@ -6,15 +6,12 @@ this test checks them and what the fake Gemini received. `npm ci --prefix tests/
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-from pathlib import Path
 
 from tests.e2e.clients import run_node
 from tests.e2e.conftest import USER_KEY
+from tests.fakes.agents import signature as fake_signature
 
-CLIENTS = Path(__file__).parent / "clients"
 SERVER_KEY = "AIzaServerHeldKey0000002"
 TOKEN = "js-team-token"
 
@@ -31,8 +28,9 @@ def test_the_typescript_sdk(gw, gateway, fake):
     assert len(stream["texts"]) == 3 and "".join(stream["texts"]) == "echo: stream me"
     assert stream["final"]["content"][0]["text"] == "echo: stream me" and stream["final"]["usage"]["output_tokens"] > 0
 
+    assert results["blocked"] == []  # nothing but 127.0.0.1
     first, second = results["tools"]["first"], results["tools"]["second"]
-    signature = base64.b64encode(hashlib.sha256(b"call get_weather city=Paris").digest()).decode()
+    signature = fake_signature("call get_weather city=Paris")
     assert [b["type"] for b in first["content"]] == ["thinking", "tool_use"] and first["stop_reason"] == "tool_use"
     assert first["content"][0]["signature"] == "gemini.thought_signature:" + signature
     assert first["content"][1]["input"] == {"city": "Paris"}

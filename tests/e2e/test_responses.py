@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 
 import httpx
@@ -13,6 +11,7 @@ from pydantic import BaseModel
 
 from tests.e2e.conftest import USER_KEY
 from tests.e2e.test_openai_sdk import SAFETY_OFF, sdk, tokens
+from tests.fakes.agents import signature as signature_of  # the fake's thought signature for a prompt
 
 FLASH = "gemini-2.5-flash-lite"
 GEMINI_3 = "gemini-3-flash-preview"
@@ -26,9 +25,6 @@ TWO_CALLS = "call get_weather city=Paris call get_time tz=UTC"
 ENCRYPTED = ["reasoning.encrypted_content"]
 
 
-def signature_of(prompt: str) -> str:
-    """The thought signature the fake gives the first call of a `gemini-3*` answer to `prompt`."""
-    return base64.b64encode(hashlib.sha256(prompt.encode()).digest()).decode()
 
 
 def usage(prompt: int, output: int, reasoning: int = 0) -> dict:

@@ -21,7 +21,6 @@ from typing import Any
 
 BUILT_IN = ("googleSearch", "google_search", "urlContext", "url_context", "codeExecution", "code_execution",
             "googleMaps", "google_maps", "fileSearch", "file_search", "googleSearchRetrieval")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
 _SERVER_TOOLS = {"googleSearch": "GOOGLE_SEARCH_WEB", "google_search": "GOOGLE_SEARCH_WEB",
                  "urlContext": "URL_CONTEXT", "url_context": "URL_CONTEXT"}
 

@@ -2,8 +2,6 @@
 ``#fake:`` directives (see tests/fakes/gemini.py's docstring for the contract)."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import itertools
 import json
 import re
@@ -87,7 +85,7 @@ def text_reply(ask: Ask) -> list[dict]:
             for i, m in enumerate(calls)]
         # Gemini 3 signs the first functionCall part of each step (ai.google.dev/gemini-api/docs/thought-signatures)
         if generation(ask.model) >= (3, 0):
-            parts[0]["thoughtSignature"] = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+            parts[0]["thoughtSignature"] = agents.signature(text)
         groups = [parts]
     else:
         groups = [[{"text": p}] for p in _split(reply.ljust(n, "."), n if ask.stream else 1)]

@@ -6,13 +6,12 @@ not exist, INVALID_ARGUMENT messages for the rest).
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
 from typing import Any
 
 from tests.fakes import strict
+from tests.fakes.agents import signature
 from tests.fakes.catalog import generation, served_model, thinking_of
 from tests.fakes.echo import CALL, parse_directives
 from tests.fakes.wire import error_body
@@ -167,9 +166,6 @@ def check_answers(steps: list[dict], history: list[dict]) -> dict | None:
 
 # ---- the model's answer ----------------------------------------------------------------------------
 
-
-def signature(text: str, salt: str = "") -> str:
-    return base64.b64encode(hashlib.sha256(f"{salt}{text}".encode()).digest()).decode()
 
 
 def user_texts(steps: list[dict]) -> list[str]:

@@ -73,12 +73,12 @@ def lay_out_code(file: str = "s.yaml") -> Path:
     return target
 
 
-def command(file: str = "s.yaml") -> tuple[list[str], str]:
+def command(file: str = "s.yaml") -> list[str]:
     """customRuntimeConfig's command and args, FC's interpreter (/var/fc/lang/pythonX.Y/bin/pythonX.Y)
-    replaced by this machine's Python X.Y; and that version."""
+    replaced by this machine's Python X.Y."""
     runtime = gateway_resource(file=file)["props"]["customRuntimeConfig"]
     version = next(v for v, name in FILES.items() if name == file)
     fc_python = f"/var/fc/lang/python{version}/bin/python{version}"
     if runtime["command"][0] != fc_python:
         raise AssertionError(f"{file} runs {runtime['command'][0]}, not FC's Python {version} ({fc_python})")
-    return [python(version), *runtime["command"][1:], *runtime["args"]], version
+    return [python(version), *runtime["command"][1:], *runtime["args"]]

@@ -49,6 +49,11 @@ def check_log(log: IO[bytes]) -> None:
     loads = [line["snapshot"] for line in lines if "cold_start_ms" in line]
     if loads != ["restored"]:
         raise AssertionError(f"one instance, restored from its snapshot, was expected: {loads}")
+    check_no_disconnects(lines)
+
+
+def check_no_disconnects(lines: list[dict]) -> None:
+    """Requests were logged, and none as a disconnect (no behaviour of the suite leaves early)."""
     requests = [line for line in lines if "request_id" in line]
     gone = [line for line in requests if line.get("disconnected") or line.get("status") == 499]
     if not requests or gone:

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 
-from .pyodide_servers import log_lines
+from .pyodide_servers import check_no_disconnects, log_lines
 from .runtimes import ROOT, free_port, js_runtime, read_toml, serve
 from .suite import Target
 
@@ -41,6 +41,4 @@ def start(fake_url: str):
     with tempfile.TemporaryFile() as log:
         with serve(command, f"http://127.0.0.1:{port}/", env=env, log=log, timeout=120) as base_url:
             yield Target(NAME, base_url, mp3=False)
-        lines = [line for line in log_lines(log) if "request_id" in line]
-        gone = [line for line in lines if line.get("disconnected") or line.get("status") == 499]
-        assert lines and not gone, f"{len(lines)} requests logged, {len(gone)} as disconnected: {gone[:3]}"
+        check_no_disconnects(log_lines(log))

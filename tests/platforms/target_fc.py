@@ -24,5 +24,5 @@ def start(fake_url: str, file: str = "s.yaml", name: str = NAME):
     env = {key: value.replace("/code", str(code)) for key, value in props["environmentVariables"].items()}
     # FC sets FC_FUNCTION_NAME (a system variable) in every instance; the page names FC by it.
     env.update(FC_FUNCTION_NAME=props["functionName"], GEMINI_BASE_URL=fake_url, LOG_LEVEL="warning")
-    with serve(command(file)[0], f"http://127.0.0.1:{props['customRuntimeConfig']['port']}/", env=env, cwd=code) as base_url:
+    with serve(command(file), f"http://127.0.0.1:{props['customRuntimeConfig']['port']}/", env=env, cwd=code) as base_url:
         yield Target(name, base_url)

@@ -1,6 +1,7 @@
 // The Anthropic TypeScript SDK (@anthropic-ai/sdk) against the gateway: each scenario's result as one
 // JSON object on stdout, which tests/e2e/test_anthropic_sdk_js.py checks (with what the fake Gemini saw).
 // Run: node anthropic_sdk.mjs <gateway URL> <client key> <server-key gateway URL> <its token>
+import { blocked } from "./loopback.mjs";
 import Anthropic from "@anthropic-ai/sdk";
 
 const [baseURL, apiKey, serverURL, token] = process.argv.slice(2);
@@ -78,4 +79,5 @@ results.server_key = await new Anthropic({ baseURL: serverURL, authToken: token,
   model: "claude-sonnet-4-6", max_tokens: 10, messages: [{ role: "user", content: "bearer token" }],
 });
 
+results.blocked = blocked;
 process.stdout.write(JSON.stringify(results) + "\n");
