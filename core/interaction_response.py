@@ -90,8 +90,18 @@ def failure(data: Mapping[str, Any]) -> dict[str, Any]:
     step_errors = [s["error"] for s in data.get("steps") or [] if isinstance(s, dict) and isinstance(s.get("error"), dict)]
     found = (errors or step_errors or [{}])[-1]
     message = found.get("message") if isinstance(found.get("message"), str) else "The Gemini interaction failed."
-    code = "rate_limit_exceeded" if found.get("code") in (429, "RESOURCE_EXHAUSTED") else "server_error"
-    return {"code": code, "message": message}
+    limited = found.get("code") == 429 or error_status(found) == "RESOURCE_EXHAUSTED"
+    return {"code": "rate_limit_exceeded" if limited else "server_error", "message": message}
+
+
+def error_status(error: Mapping[str, Any]) -> str | None:
+    """The canonical status an Interactions error names: its `status`, else its `code` when that is "a URI
+    that identifies the error type" (types/interactions/error.py), whose last segment is the status
+    (…/resource-exhausted → RESOURCE_EXHAUSTED) or the status itself."""
+    named, code = error.get("status"), error.get("code")
+    if isinstance(named, str):
+        return named
+    return code.rstrip("/").rsplit("/", 1)[-1].replace("-", "_").upper() if isinstance(code, str) else None
 
 
 def created_of(data: Mapping[str, Any], default: int) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import GatewayError, UpstreamError, error_from_gemini
 from .interaction_output import INPUT_STEPS, StepReader
-from .interaction_response import Stored, created_of, failure, response_status, usage_metadata
+from .interaction_response import Stored, created_of, error_status, failure, response_status, usage_metadata
 from .jsontext import STDLIB, Codec
 from .response_ids import StoredId
 from .responses_items import OutputItems
@@ -221,7 +221,5 @@ def _stream_error(error: Any) -> GatewayError:
     error = error if isinstance(error, dict) else {}
     code = error.get("code")
     status = code if isinstance(code, int) and 400 <= code < 600 else 502
-    named = error.get("status")
-    if not isinstance(named, str) and isinstance(code, str):
-        named = code.rstrip("/").rsplit("/", 1)[-1].replace("-", "_").upper()
+    named = error_status(error)
     return error_from_gemini(status, {"error": {**error, "code": status, **({"status": named} if named else {})}})

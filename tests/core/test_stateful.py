@@ -311,3 +311,15 @@ def test_a_citation_after_a_search_counts_from_the_start_of_its_own_message():
     (part,) = message["content"]
     (cite,) = part["annotations"]
     assert part["text"][cite["start_index"]:cite["end_index"]] == "Bern"
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    ({"code": "https://ai.google.dev/errors/resource-exhausted", "message": "Quota exceeded."}, "rate_limit_exceeded"),
+    ({"code": 429, "message": "Quota exceeded."}, "rate_limit_exceeded"),
+    ({"code": "RESOURCE_EXHAUSTED", "message": "Quota exceeded."}, "rate_limit_exceeded"),
+    ({"code": "https://ai.google.dev/errors/internal", "message": "Internal."}, "server_error"),
+])
+def test_a_failed_interaction_s_quota_error_is_a_rate_limit_in_every_form_of_its_code(error, code):
+    from core.interaction_response import failure
+
+    assert failure({"status": "failed", "errors": [error]}) == {"code": code, "message": error["message"]}
