@@ -9,6 +9,7 @@ beyond 64 bits, say — goes through the standard library instead.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from core.jsontext import Codec
@@ -16,40 +17,45 @@ from core.jsontext import dumps_bytes as _stdlib_dumps
 
 __all__ = ["CODEC", "dumps", "loads"]
 
-_orjson: Any = None
-
-
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON, as core.jsontext.dumps_bytes writes it."""
-    codec = _orjson or _load()
-    if codec:
-        try:
-            return codec.dumps(value)
-        except (TypeError, ValueError):
-            pass
-    return _stdlib_dumps(value)
+    try:
+        return _dumps(value)
+    except (TypeError, ValueError):
+        return _stdlib_dumps(value)
 
 
 def loads(data: bytes) -> Any:
     """Parse JSON; raises ValueError (json.JSONDecodeError) when it is not JSON."""
-    codec = _orjson or _load()
-    if codec:
-        try:
-            return codec.loads(data)
-        except ValueError:
-            pass  # orjson's error subclasses ValueError; let the standard library judge and word it
-    return json.loads(data)
+    try:
+        return _loads(data)
+    except ValueError:  # orjson's error subclasses ValueError; let the standard library judge and word it
+        return json.loads(data)
 
 
-def _load() -> Any:
-    global _orjson
+def _first_dumps(value: Any) -> bytes:
+    return _load()[0](value)
+
+
+def _first_loads(data: bytes) -> Any:
+    return _load()[1](data)
+
+
+# orjson's own functions once the first call has imported it (the standard library's without it): the
+# wrappers above then cost one frame each, which matters for a stream's every event.
+_dumps: Callable[[Any], bytes] = _first_dumps
+_loads: Callable[[bytes], Any] = _first_loads
+
+
+def _load() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+    global _dumps, _loads
     try:
         import orjson
     except ImportError:
-        _orjson = False
+        _dumps, _loads = _stdlib_dumps, json.loads
     else:
-        _orjson = orjson
-    return _orjson
+        _dumps, _loads = orjson.dumps, orjson.loads
+    return _dumps, _loads
 
 
 CODEC = Codec(loads, dumps)  # for the core's stream translators

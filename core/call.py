@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from .actions import Answer, Fetch, Outgoing, ParseForm, ReadBody, Stream, Tail, Tick
@@ -63,10 +63,15 @@ from .sse import RESPONSE_HEADERS as SSE_HEADERS
 from .upstream import UpstreamRequest
 from .usage import usage_summary
 
+if TYPE_CHECKING:
+    from .fitting import Fits
+
 __all__ = ["MAX_PARALLEL", "Attempt", "Call", "CallStateError"]
 
 _DEFAULTS = Settings()
 _NO_ROUTE = Route("")
+_NO_SECRETS = Scrubber(())
+_ANY_ORIGIN = (("access-control-allow-origin", "*"),)
 # The log line's level, as the `logging` module numbers them (the core imports no logging).
 INFO, WARNING, ERROR = 20, 30, 40
 MAX_PARALLEL = 8  # upstream requests of one client request in flight at once (images `n`, embedding batches)
@@ -109,8 +114,8 @@ class Call:
         self.log: dict[str, Any] = {"request_id": token, "method": self.method, "path": self._raw_path}
         self.level = INFO
         self.secrets: list[str] = []
-        self._scrub = Scrubber(())
-        self._cors: list[tuple[str, str]] = [("access-control-allow-origin", "*")]
+        self._scrub = _NO_SECRETS  # until start() has the instance's (shared: without secrets it keeps no state)
+        self._cors: tuple[tuple[str, str], ...] = _ANY_ORIGIN
         self._dialect = "openai"  # whose error envelope: OpenAI's, Google's (native routes) or Anthropic's
         self._head_sent = False
         self._held: list[bytes] = []  # stream bytes kept back until the answer says something
@@ -132,13 +137,21 @@ class Call:
 
     def start(self) -> Any:
         """The first action: an answer (preflight, landing page, an error), a ReadBody, or a Fetch."""
-        self._expect("start", "new")
-        return self._guard(self._start)
+        if self._state != "new":
+            self._expect("start", "new")
+        try:
+            return self._start()
+        except Exception as exc:
+            return self._refused_by(exc)
 
     def body(self, raw: bytes) -> Any:
         """The request body arrived (after ReadBody)."""
-        self._expect("body", "reading")
-        return self._guard(lambda: self._body(raw))
+        if self._state != "reading":
+            self._expect("body", "reading")
+        try:
+            return self._body(raw)
+        except Exception as exc:
+            return self._refused_by(exc)
 
     def body_timeout(self) -> Any:
         """The body did not arrive within ReadBody's timeout: a 408."""
@@ -157,7 +170,8 @@ class Call:
 
     def attempt(self, index: int, now: float) -> Attempt | None:
         """The next try of upstream request `index`, or None: it is settled (succeeded, or out of keys)."""
-        self._expect("attempt", "fetching")
+        if self._state != "fetching":
+            self._expect("attempt", "fetching")
         if not 0 <= index < len(self._requests) or index in self._flying:
             raise CallStateError(f"attempt({index}): no such request, or its last attempt has not been reported")
         rotation = self._rotations[index]
@@ -198,12 +212,16 @@ class Call:
 
     def next(self, now: float) -> Any:
         """Every request of the Fetch is settled: the answer, the stream, or another round."""
-        self._expect("next", "fetching")
+        if self._state != "fetching":
+            self._expect("next", "fetching")
         unsettled = [i for i, rotation in enumerate(self._rotations) if rotation is None or not rotation.done]
         if unsettled or self._flying:
             raise CallStateError(f"next(): request {(unsettled or sorted(self._flying))[0]} is not settled; "
                                  "call attempt() until it returns None")
-        return self._guard(self._next)
+        try:
+            return self._next()
+        except Exception as exc:
+            return self._refused_by(exc)
 
     def tick(self, now: float) -> Tick:
         """Gemini has kept the client waiting: a keep-alive to send (and, the first time, the head)."""
@@ -218,7 +236,8 @@ class Call:
 
     def feed(self, chunk: bytes) -> bytes:
         """Upstream stream bytes → the bytes to send the client now (maybe none yet)."""
-        self._expect("feed", "streaming")
+        if self._state != "streaming":
+            self._expect("feed", "streaming")
         try:
             out = self._translator.feed(chunk)
         except Exception as exc:
@@ -300,8 +319,8 @@ class Call:
                 self._dialect_of(self._path())
             raise self._instance
         settings = self.settings = self._instance.settings
-        self._scrub = Scrubber(settings.api_keys)
-        self.secrets.extend(settings.api_keys + settings.auth_tokens)
+        self._scrub = self._instance.scrubber.copy()
+        self.secrets.extend(self._instance.secrets)
         self._cors = cors_headers(self.headers.get("origin"), settings)
         path = self._path()
         where = self._route = route(self.method, path, self.headers, self._query)
@@ -416,15 +435,16 @@ class Call:
     # --- upstream ----------------------------------------------------------------------------------
 
     def _fetch(self, requests: list[UpstreamRequest]) -> Fetch:
-        self._requests = [self._fitted(request) for request in requests]
+        fits = self._live.learnt
+        # Nothing learnt yet is the common case: the requests go as the exchange made them.
+        self._requests = list(requests) if fits is None else [self._fitted(fits, request) for request in requests]
         self._rotations = [None] * len(self._requests)
         return self._fetching()
 
-    def _fitted(self, request: UpstreamRequest) -> UpstreamRequest:
+    def _fitted(self, fits: Fits, request: UpstreamRequest) -> UpstreamRequest:
         """A generateContent request with what Gemini's 400s taught this instance about the model applied."""
-        fits = self._live.learnt
-        if fits is None or not _generates(request):
-            return request  # nothing learnt yet (the common case), or not a generateContent request
+        if not _generates(request):
+            return request
         model = self._prepared.model
         if model is None:
             return request
@@ -439,10 +459,14 @@ class Call:
 
     def _fetching(self) -> Fetch:
         self._state = "fetching"
-        base_url = self.settings.gemini_base_url
-        outgoing = tuple(Outgoing(r.method, r.url(base_url), r.target(), r.stream) for r in self._requests)
-        return Fetch(outgoing, min(len(outgoing), MAX_PARALLEL), self.settings.request_timeout,
-                     self.settings.connect_timeout, self._keepalive() if self._streams() else 0.0)
+        settings = self.settings
+        base_url = settings.gemini_base_url.rstrip("/")
+        outgoing = []
+        for request in self._requests:
+            target = request.target()
+            outgoing.append(Outgoing(request.method, base_url + target, target, request.stream))
+        return Fetch(tuple(outgoing), min(len(outgoing), MAX_PARALLEL), settings.request_timeout,
+                     settings.connect_timeout, self._keepalive() if self._streams() else 0.0)
 
     def _rotation(self, now: float) -> Rotation:
         if self._keyless:
@@ -517,7 +541,7 @@ class Call:
             raise CallStateError("a stream's 200 is reported with streaming(), not answered()")
         try:
             # A DELETE answers google.protobuf.Empty, which may come as no body at all (js-genai reads none).
-            data = self._codec.loads(body) if body.strip() or self._requests[index].method != "DELETE" else {}
+            data = self._codec.loads(body) if self._requests[index].method != "DELETE" or body.strip() else {}
         except ValueError:
             self._failed(rotation, upstream_not_json(), now, retry=False)
             return
@@ -655,9 +679,12 @@ class Call:
         return out
 
     def _holding(self) -> bool:
-        translator, rotation = self._translator, self._rotations[0] if self._rotations else None
+        translator = self._translator
+        if translator.said or translator.error is not None:  # the usual stream, from its first words on
+            return False
+        rotation = self._rotations[0] if self._rotations else None
         return (self._exchange is not None and self._exchange.retries_empty and self.settings.retry_empty_answers
-                and rotation is not None and not rotation.emptied and not translator.said and translator.error is None)
+                and rotation is not None and not rotation.emptied)
 
     def _empty_retry(self) -> Fetch | None:
         """An empty streamed answer, asked again once (nothing of it has reached the client)."""
@@ -692,10 +719,12 @@ class Call:
     def _guard(self, work: Callable[[], Any]) -> Any:
         try:
             return work()
-        except GatewayError as error:
-            return self._refuse(error)
         except Exception as exc:
-            return self._refuse(self._bug(exc))
+            return self._refused_by(exc)
+
+    def _refused_by(self, exc: Exception) -> Any:
+        """A step's failure: a GatewayError is the client's answer; anything else a bug, a clean 500."""
+        return self._refuse(exc if isinstance(exc, GatewayError) else self._bug(exc))
 
     def _refuse(self, error: GatewayError) -> Any:
         """The error as the client's answer, or — once a stream's head has gone — its closing event."""

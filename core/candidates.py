@@ -86,10 +86,29 @@ def _has_substance(data: dict[str, Any], candidates: list[dict[str, Any]]) -> bo
 
 
 def empty_answer(data: dict[str, Any]) -> bool:
-    """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing."""
-    candidates = response_candidates(data)
-    return bool(candidates) and all(candidate.get("finishReason") in _EMPTY_RETRYABLE for candidate in candidates) \
-        and not _has_substance(data, candidates)
+    """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing.
+
+    Asked of every whole answer, so written as one pass: the usual answer's first text part ends it."""
+    candidates = data.get("candidates")
+    if not isinstance(candidates, list):
+        return False
+    seen = False
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            continue
+        if candidate.get("finishReason") not in _EMPTY_RETRYABLE:
+            return False
+        content = candidate.get("content")
+        parts = content.get("parts") if isinstance(content, dict) else None
+        if isinstance(parts, list):
+            for part in parts:
+                if isinstance(part, dict) and (part.get("text") or any(name in part for name in _SUBSTANTIAL)):
+                    return False
+        seen = True
+    if not seen:
+        return False
+    feedback = data.get("promptFeedback")
+    return not (isinstance(feedback, dict) and feedback.get("blockReason"))
 
 
 def empty_stream(said: bool, finishes: Collection[str]) -> bool:
@@ -230,7 +249,7 @@ def image_markdown(url: str, after_text: bool) -> str:
 def candidate_index(candidate: dict[str, Any]) -> int:
     # Gemini omits `"index": 0` on the first candidate.
     index = candidate.get("index", 0)
-    return index if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 64 else 0
+    return index if type(index) is int and 0 <= index < 64 else 0  # type(): a JSON true is no index
 
 
 def refusal_of(data: dict[str, Any], finish_reasons: Collection[str] = ()) -> str | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings, settings_from_env
 from .keys import KeyPool
+from .scrub import Scrubber
 
 if TYPE_CHECKING:
     from .fitting import Fits
@@ -24,6 +25,8 @@ class Instance:
 
     def __init__(self, settings: Settings, *, platform: str = "", encoders: frozenset[str] = frozenset({"mp3"})) -> None:
         self.settings = settings
+        self.secrets = settings.api_keys + settings.auth_tokens  # what no log line may show
+        self.scrubber = Scrubber(settings.api_keys)  # each call copies it, adding the keys its client sent
         self.pool = KeyPool(settings.key_cooldown)
         self._fits: Fits | None = None
         self.platform = platform

@@ -10,6 +10,8 @@ __all__ = ["chat_logprobs_from_gemini", "completion_logprobs_from_gemini"]
 
 def chat_logprobs_from_gemini(result: Any) -> dict[str, Any] | None:
     """`{"content": [{token, logprob, bytes, top_logprobs}], "refusal": None}`, one entry per chosen token."""
+    if not isinstance(result, dict):  # nearly every candidate: none was asked for
+        return None
     steps = list(_steps(result))
     if not steps:
         return None

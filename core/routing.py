@@ -163,14 +163,17 @@ def _is_native_v1(path: str, headers: Mapping[str, str]) -> bool:
     return path.startswith("/v1/") and "x-goog-api-client" in headers
 
 
-def cors_headers(origin: str | None, settings: Settings) -> list[tuple[str, str]]:
+_ANY_ORIGIN = (("access-control-allow-origin", "*"), _EXPOSE)
+_VARY = (("vary", "Origin"),)
+
+def cors_headers(origin: str | None, settings: Settings) -> tuple[tuple[str, str], ...]:
     """`Access-Control-Allow-Origin` for an answer to a request from `origin`."""
     allowed = settings.cors_origins
     if "*" in allowed:
-        return [("access-control-allow-origin", "*"), _EXPOSE]
+        return _ANY_ORIGIN
     if origin and origin in allowed:
-        return [("access-control-allow-origin", origin), ("vary", "Origin"), _EXPOSE]
-    return [("vary", "Origin")]
+        return (("access-control-allow-origin", origin), ("vary", "Origin"), _EXPOSE)
+    return _VARY
 
 
 def preflight_headers(origin: str | None, headers: Mapping[str, str], settings: Settings) -> list[tuple[str, str]]:

@@ -29,6 +29,12 @@ class Scrubber:
         self._secrets = sorted(unique, key=len, reverse=True) if len(unique) > 1 else list(unique)
         self._held = b""
 
+    def copy(self) -> Scrubber:
+        """A scrubber of the same secrets, holding nothing back yet (one per call, from the instance's)."""
+        twin = Scrubber.__new__(Scrubber)
+        twin._secrets, twin._held = self._secrets.copy(), b""
+        return twin
+
     def add(self, secret: str) -> None:
         """One more secret (a key the client presented, known only once its request is read)."""
         if secret and len(secret) >= MIN_SECRET:

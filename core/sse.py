@@ -61,8 +61,18 @@ class SSEDecoder:
         else:
             self._buffer = b""
         events: list[bytes] = []
+        data = self._data
         for line in lines:
-            self._line(line.rstrip(b"\r\n"), events)
+            line = line.rstrip(b"\r\n")
+            # The two lines of every Gemini event, written out (this runs per line); the rest as _line says.
+            if line.startswith(b"data:"):
+                value = line[5:]
+                data.append(value[1:] if value.startswith(b" ") else value)
+            elif not line and data:
+                events.append(data[0] if len(data) == 1 else b"\n".join(data))
+                data = self._data = []
+            elif line:
+                self._line(line, events)
         return events
 
     def close(self) -> list[bytes]:

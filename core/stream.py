@@ -28,7 +28,6 @@ from .candidates import (
     empty_stream,
     finish_reason,
     has_substance,
-    part_signature,
     response_candidates,
     server_extra,
     tool_call_from_gemini,
@@ -127,8 +126,9 @@ class GeminiStream:
         if error is not None:
             code = error.get("code") if isinstance(error, dict) else None
             return self.fail(error_from_gemini(code if isinstance(code, int) and 400 <= code < 600 else 502, data))
-        if data.get("usageMetadata") is not None:
-            self._usage_metadata = data["usageMetadata"]
+        usage = data.get("usageMetadata")
+        if usage is not None:
+            self._usage_metadata = usage
         if not self.said:  # once something was said, the stream is not empty: its finish reasons no longer matter
             if has_substance(data):
                 self.said = True
@@ -199,11 +199,14 @@ class ChatStream(GeminiStream):
             self._model = response_model(data, self._plan.model)
             for index in range(self._plan.n):
                 self._open(index, out)
-        candidates = response_candidates(data)
-        if not candidates:
+        candidates, seen = data.get("candidates"), False
+        if isinstance(candidates, list):
+            for candidate in candidates:
+                if isinstance(candidate, dict):
+                    seen = True
+                    self._candidate(candidate, out)
+        if not seen:
             self._blocked(data, out)
-        for candidate in candidates:
-            self._candidate(candidate, out)
         return b"".join(out)
 
     def _candidate(self, candidate: dict[str, Any], out: list[bytes]) -> None:
@@ -213,8 +216,16 @@ class ChatStream(GeminiStream):
             return
         logprobs = chat_logprobs_from_gemini(candidate.get("logprobsResult"))
         for part in candidate_parts(candidate):
-            kind, value = classify_part(part)
-            signature = part_signature(part)
+            # Written out for the usual part, a piece of text (classify_part's first case): this runs per event.
+            text = part.get("text")
+            value: Any
+            if isinstance(text, str):
+                kind, value = ("reasoning" if part.get("thought") is True else "content"), text
+            else:
+                kind, value = classify_part(part)
+            signature = part.get("thoughtSignature")
+            if not (signature and isinstance(signature, str)):
+                signature = None
             delta: dict[str, Any] = {}
             if kind == "server":
                 choice.server.append(value)

@@ -88,10 +88,10 @@ def test_everything_else_is_an_openai_error(method, path, error):
 
 def test_cors():
     expose = ("access-control-expose-headers", "retry-after, x-request-id, x-goog-upload-url, x-goog-upload-status")
-    assert cors_headers("https://app.example", Settings()) == [("access-control-allow-origin", "*"), expose]
+    assert cors_headers("https://app.example", Settings()) == (("access-control-allow-origin", "*"), expose)
     only = Settings(cors_origins=("https://app.example",))
-    assert cors_headers("https://app.example", only) == [("access-control-allow-origin", "https://app.example"), ("vary", "Origin"), expose]
-    assert cors_headers("https://evil.example", only) == [("vary", "Origin")]
+    assert cors_headers("https://app.example", only) == (("access-control-allow-origin", "https://app.example"), ("vary", "Origin"), expose)
+    assert cors_headers("https://evil.example", only) == (("vary", "Origin"),)
     asked = {"access-control-request-headers": "authorization, x-stainless-os"}
     preflight = dict(preflight_headers("https://app.example", asked, Settings()))
     assert preflight["access-control-allow-headers"] == "authorization, x-stainless-os"
