@@ -108,6 +108,9 @@ class _ClientLeft(Exception):
 class _Request:
     """One HTTP request: the I/O for its `Call`."""
 
+    __slots__ = ("gateway", "receive", "_send", "call", "started", "finished", "responses", "raw_body", "_task", "_deadline",
+                 "_expired", "_waiting", "_watch", "_left", "_tick_interval", "_last", "_ticking", "__weakref__")
+
     def __init__(self, gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
         self.gateway, self.receive, self._send = gateway, receive, send
         # ASGI servers give header names lower-cased (https://asgi.readthedocs.io/en/latest/specs/www.html#http).

@@ -98,7 +98,7 @@ class Call:
     __slots__ = ("_instance", "method", "_query", "_raw_path", "headers", "id", "_created", "_began", "_scheme", "_codec",
                  "_decoded", "_state", "log", "level", "secrets", "_scrub", "_cors", "_dialect", "_head_sent", "_held",
                  "_exchange", "_native", "_translator", "_requests", "_rotations", "_flying", "_upstream_headers",
-                 "_checking", "attempts", "settings", "_route", "_keys", "_keyless")
+                 "_checking", "attempts", "settings", "_route", "_keys", "_keyless", "_inst", "_model_name")
 
     def __init__(self, instance: Instance | ConfigError, method: str, target: str, headers: Mapping[str, str], *,
                  token: str, created: int, now: float, scheme: str = "http", codec: Codec = STDLIB,
@@ -131,6 +131,7 @@ class Call:
         self._keyless = False  # an upload's continuation: Gemini's upload URL needs no key
         self.attempts = 0
         self.settings: Settings = _DEFAULTS  # until start() has the instance's
+        self._model_name: str | None = None  # the model the upstream calls are for, once known
         self._route: Route = _NO_ROUTE
 
     # --- the steps ------------------------------------------------------------------------------
@@ -214,14 +215,18 @@ class Call:
         """Every request of the Fetch is settled: the answer, the stream, or another round."""
         if self._state != "fetching":
             self._expect("next", "fetching")
-        unsettled = [i for i, rotation in enumerate(self._rotations) if rotation is None or not rotation.done]
-        if unsettled or self._flying:
-            raise CallStateError(f"next(): request {(unsettled or sorted(self._flying))[0]} is not settled; "
-                                 "call attempt() until it returns None")
+        for index, rotation in enumerate(self._rotations):
+            if rotation is None or not rotation.done:
+                self._unsettled(index)
+        if self._flying:
+            self._unsettled(sorted(self._flying)[0])
         try:
             return self._next()
         except Exception as exc:
             return self._refused_by(exc)
+
+    def _unsettled(self, index: int) -> None:
+        raise CallStateError(f"next(): request {index} is not settled; call attempt() until it returns None")
 
     def tick(self, now: float) -> Tick:
         """Gemini has kept the client waiting: a keep-alive to send (and, the first time, the head)."""
@@ -318,6 +323,7 @@ class Call:
             with contextlib.suppress(GatewayError):  # the error in the envelope of the API the client speaks, if its path says which
                 self._dialect_of(self._path())
             raise self._instance
+        self._inst: Instance = self._instance  # what _live says, without asking again on every step
         settings = self.settings = self._instance.settings
         self._scrub = self._instance.scrubber.copy()
         self.secrets.extend(self._instance.secrets)
@@ -368,7 +374,7 @@ class Call:
         if not server:  # the client's own key(s); the server's were added with the settings
             for key in self._keys:
                 self._secret(key)
-        self._native = plan
+        self._native, self._model_name = plan, plan.model
         self.log.update(model=plan.model, stream=plan.request.stream)
         if self.method in ("GET", "HEAD"):
             return self._fetch([plan.request])
@@ -423,6 +429,7 @@ class Call:
 
     def _prepare(self, body: Any) -> Any:
         exchange = self._exchange = prepare(self._route, body, self.settings, Stamp(self.id, self._created))
+        self._model_name = exchange.model
         if isinstance(exchange, OneCallExchange) and self._route.name == "speech":
             from .speech import check_encodable
 
@@ -435,7 +442,7 @@ class Call:
     # --- upstream ----------------------------------------------------------------------------------
 
     def _fetch(self, requests: list[UpstreamRequest]) -> Fetch:
-        fits = self._live.learnt
+        fits = self._inst.learnt
         # Nothing learnt yet is the common case: the requests go as the exchange made them.
         self._requests = list(requests) if fits is None else [self._fitted(fits, request) for request in requests]
         self._rotations = [None] * len(self._requests)
@@ -480,7 +487,7 @@ class Call:
             rotation.error = NotFoundError("The Gemini key that holds this response is no longer in this gateway's key "
                                            "pool, so the response cannot be reached; start a new one.", code="not_found")
             return rotation
-        pool, model = self._live.pool, self._model()
+        pool, model = self._inst.pool, self._model_name
         rotation = Rotation(pool.order(self._keys, now, self.settings.max_attempts, model=model), now)
         if not rotation.order:
             rotation.error = pool.refusal(self._keys, now, model=model)  # every key rests for this model
@@ -499,12 +506,6 @@ class Call:
         if moved is not None:
             self._note("keys", f"the key that holds this response moved from position {position + 1} to {moved + 1}")
         return moved
-
-    def _model(self) -> str | None:
-        """The model the upstream calls are for: the key pool rests (key, model) pairs."""
-        if self._exchange is not None:
-            return self._exchange.model
-        return self._native.model if self._native is not None else None
 
     def _landed(self, index: int) -> Rotation:
         """The rotation of request `index`, whose attempt in flight has come back."""
@@ -585,7 +586,7 @@ class Call:
 
     def _report(self, rotation: Rotation, error: GatewayError | None, now: float) -> None:
         if not self._keyless:
-            note = self._live.pool.report(rotation.key, error, now, model=self._model())
+            note = self._inst.pool.report(rotation.key, error, now, model=self._model_name)
             if note:
                 self._note("keys", note)
 

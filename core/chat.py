@@ -33,6 +33,7 @@ _GOOGLE_PATHS = (
     (("cached_content", "cachedContent"), "cachedContent"),
     (("media_resolution",), "generationConfig.mediaResolution"),
 )
+_NO_PATHS: frozenset[str] = frozenset()
 # OpenAI service tiers that have a Gemini counterpart; "auto" and "default" send nothing.
 _SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
 
@@ -72,7 +73,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
         gemini["tools"] = setup.tools
     if setup.tool_config:
         gemini["toolConfig"] = setup.tool_config
-    safety = safety_settings(google, settings)
+    safety = safety_settings(google, settings) if google else list(_default_safety(settings.safety_threshold))
     if safety:
         gemini["safetySettings"] = safety
     config = generation_config_from_openai(
@@ -82,7 +83,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
         config = {**(config or {}), "responseModalities": ["TEXT", "IMAGE"]}  # the pictures are the point
     if config:
         gemini["generationConfig"] = config
-    cached = _cached_content(google)
+    cached = _cached_content(google) if google else None
     if cached:
         gemini["cachedContent"] = cached
     tier = get_str(body, "service_tier")
@@ -94,7 +95,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google), setup.notes)
+    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google) if google else _NO_PATHS, setup.notes)
 
 
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,26 @@ _NONE = _Options()
 
 
 def resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice:
-    """Resolve an OpenAI `model` value: aliases, `:options`, `-search-preview`, retired names, the default."""
+    """Resolve an OpenAI `model` value: aliases, `:options`, `-search-preview`, retired names, the default.
+
+    A pure function of the name and the settings, asked on every request with the same few names:
+    remembered (per settings object, which each entry holds, so its id cannot be another's)."""
+    key = (requested, id(settings))
+    known = _RESOLVED.get(key)
+    if known is not None and known[0] is settings:
+        return known[1]
+    choice = _resolve_chat_model(requested, settings)
+    if len(_RESOLVED) >= _RESOLVED_LIMIT:
+        _RESOLVED.clear()  # clients naming ever new models: start again rather than grow
+    _RESOLVED[key] = (settings, choice)
+    return choice
+
+
+_RESOLVED: dict[tuple[str | None, int], tuple[Settings, ModelChoice]] = {}
+_RESOLVED_LIMIT = 256
+
+
+def _resolve_chat_model(requested: str | None, settings: Settings) -> ModelChoice:
     name, options = _split(requested or settings.default_model, "model")
     if name in settings.model_aliases:
         name, aliased = _split(settings.model_aliases[name], "MODEL_ALIASES")

@@ -61,7 +61,14 @@ class UpstreamRequest(NamedTuple):
 
 def generate_request(model: str, body: dict[str, Any], *, stream: bool) -> UpstreamRequest:
     """`generateContent`, or `streamGenerateContent?alt=sse` when streaming."""
-    path = f"/{API_VERSION}/models/{quote(model, safe='.-_')}"
+    path = _MODEL_PATHS.get(model)
+    if path is None:
+        path = f"/{API_VERSION}/models/{quote(model, safe='.-_')}"
+        if len(_MODEL_PATHS) < 256:  # the few models a deployment is asked for
+            _MODEL_PATHS[model] = path
     if stream:
         return UpstreamRequest("POST", path + ":streamGenerateContent", (("alt", "sse"),), body, stream=True)
     return UpstreamRequest("POST", path + ":generateContent", (), body)
+
+
+_MODEL_PATHS: dict[str, str] = {}
