@@ -15,7 +15,7 @@ from typing import Any
 from core.jsontext import Codec
 from core.jsontext import dumps_bytes as _stdlib_dumps
 
-__all__ = ["CODEC", "dumps", "loads"]
+__all__ = ["CODEC", "dumps", "loads", "strict_loads"]
 
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON, as core.jsontext.dumps_bytes writes it."""
@@ -33,6 +33,12 @@ def loads(data: bytes) -> Any:
         return json.loads(data)
 
 
+def strict_loads(data: bytes) -> Any:
+    """orjson's parser, which refuses NaN, Infinity, lone surrogates and invalid UTF-8 (core.jsontext.Codec);
+    without orjson, a ValueError: the standard library's strict path then parses."""
+    return _strict(data)
+
+
 def _first_dumps(value: Any) -> bytes:
     return _load()[0](value)
 
@@ -41,21 +47,31 @@ def _first_loads(data: bytes) -> Any:
     return _load()[1](data)
 
 
+def _first_strict(data: bytes) -> Any:
+    _load()
+    return _strict(data)
+
+
+def _unavailable(data: bytes) -> Any:
+    raise ValueError("orjson is not installed")
+
+
 # orjson's own functions once the first call has imported it (the standard library's without it): the
 # wrappers above then cost one frame each, which matters for a stream's every event.
 _dumps: Callable[[Any], bytes] = _first_dumps
 _loads: Callable[[bytes], Any] = _first_loads
+_strict: Callable[[bytes], Any] = _first_strict
 
 
 def _load() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
-    global _dumps, _loads
+    global _dumps, _loads, _strict
     try:
         import orjson
     except ImportError:
-        _dumps, _loads = _stdlib_dumps, json.loads
+        _dumps, _loads, _strict = _stdlib_dumps, json.loads, _unavailable
     else:
-        _dumps, _loads = orjson.dumps, orjson.loads
+        _dumps, _loads, _strict = orjson.dumps, orjson.loads, orjson.loads
     return _dumps, _loads
 
 
-CODEC = Codec(loads, dumps)  # for the core's stream translators
+CODEC = Codec(loads, dumps, strict_loads)  # for the core's stream translators

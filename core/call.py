@@ -425,7 +425,7 @@ class Call:
             check_form_content_type(content_type)
             self._state = "parsing"
             return ParseForm(content_type)
-        return self._prepare(parse_request_body(raw))
+        return self._prepare(parse_request_body(raw, self._codec.strict_loads))
 
     def _prepare(self, body: Any) -> Any:
         exchange = self._exchange = prepare(self._route, body, self.settings, Stamp(self.id, self._created))

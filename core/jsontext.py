@@ -15,9 +15,12 @@ __all__ = ["MAX_DEPTH", "STDLIB", "Codec", "dumps", "dumps_bytes", "loads_client
 MAX_DEPTH = 200
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
+_decoder = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name), parse_float=lambda text: _finite(text))
 # A `\uD800`-`\uDFFF` escape: JSON allows one alone, but no UTF-8 text can hold the character it makes.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# 19 digits in a row: maybe an integer beyond 64 bits, which orjson (a shell's strict_loads) reads as a
+# float; the standard library keeps it exact.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def dumps(value: Any) -> str:
@@ -32,20 +35,27 @@ def dumps_bytes(value: Any) -> bytes:
 
 class Codec(NamedTuple):
     """How a stream translator reads Gemini's events and writes OpenAI's: the standard library's
-    json by default; a shell may pass a faster one (the core itself imports nothing else)."""
+    json by default; a shell may pass a faster one (the core itself imports nothing else).
+
+    `strict_loads`, if given, parses a client's body first: it must raise ValueError for anything
+    but plain JSON (NaN, Infinity, lone surrogates, invalid UTF-8), which then goes through the
+    standard library's parser to be refused in its own words."""
 
     loads: Callable[[bytes], Any]
     dumps: Callable[[Any], bytes]
+    strict_loads: Callable[[bytes], Any] | None = None
 
 
 STDLIB = Codec(json.loads, dumps_bytes)
 
 
-def parse_request_body(raw: bytes | str) -> dict[str, Any]:
-    """The JSON object a client sent as a request body; anything else is a 400."""
+def parse_request_body(raw: bytes | str, strict_loads: Callable[[bytes], Any] | None = None) -> dict[str, Any]:
+    """The JSON object a client sent as a request body; anything else is a 400. `strict_loads`: see Codec."""
     if not raw or not raw.strip():
         raise InvalidRequestError("The request body is empty; expected a JSON object.", code="invalid_json")
-    value = loads_client_json(raw, "body")
+    value = _fast(raw, strict_loads) if strict_loads is not None and isinstance(raw, bytes) else None
+    if value is None:
+        value = loads_client_json(raw, "body")
     if not isinstance(value, dict):
         raise InvalidRequestError("The request body must be a JSON object.", code="invalid_json")
     return value
@@ -74,6 +84,20 @@ def loads_client_json(text: bytes | str, param: str) -> Any:
     return value
 
 
+def _fast(raw: bytes, strict_loads: Callable[[bytes], Any]) -> Any:
+    """What a strict parser makes of a body, or None: it refused (the standard library words why), or the
+    body may hold what it reads differently (a long integer) or is nested deeper than allowed."""
+    if _LONG_DIGITS.search(raw):
+        return None
+    try:
+        value = strict_loads(raw)
+    except ValueError:
+        return None
+    if isinstance(value, (dict, list)) and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and not _within_depth(value):
+        return None
+    return value
+
+
 def _has_lone_surrogate(text: str, value: Any) -> bool:
     """Whether parsing `text` left a lone surrogate in some string (paired escapes make one character)."""
     if not _SURROGATE_ESCAPE.search(text.encode("utf-8", "surrogatepass")):
@@ -98,6 +122,19 @@ def _within_depth(value: Any) -> bool:
 
 def _reject_constant(name: str) -> Any:
     raise InvalidRequestError(f"{name} is not valid JSON; send numbers as finite values.", code="invalid_json")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one beyond a double's range (1e400) would be infinity, which no JSON
+    encoder writes back (Gemini's protobuf parser refuses it too): a 400 rather than a surprise later."""
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        raise InvalidRequestError(f"The number {text[:40]} is beyond the range of a 64-bit float; send finite values.",
+                                  code="invalid_json")
+    return value
+
+
+_INFINITY = float("inf")
 
 
 def _too_deep(param: str) -> InvalidRequestError:

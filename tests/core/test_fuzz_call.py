@@ -38,9 +38,17 @@ segments = st.lists(st.sampled_from(["v1", "v1beta", "models", "chat", "completi
 targets = st.builds(lambda parts, query: "/" + "/".join(parts) + (f"?{query}" if query else ""), segments,
                     st.sampled_from(["", "alt=sse", "key=%FF", "upload_id=1", "pageToken=%00", "a=%C4%80&key=k"]))
 surrogate_texts = st.sampled_from(['"\\ud800"', '"\\udfff x"', '"\\ud83d\\ude00"', '"ok"', '"\\u0000"'])
+# Numbers a double cannot hold (1e400 parses as infinity), beside a surrogate or anywhere in a request.
+numbers = st.sampled_from(["1e400", "-1e999", "1e308", "2.5e-400", "12345678901234567890123", "0.5"])
 bodies = st.one_of(
     st.binary(max_size=64),
     surrogate_texts.map(lambda text: ('{"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": %s}]}' % text).encode()),  # noqa: UP031 - % leaves the JSON's braces as they are
+    st.tuples(surrogate_texts, numbers, st.sampled_from(["temperature", "x", "seed"])).map(lambda t: json.dumps(
+        {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "TEXT"}], t[2]: "NUMBER"})
+        .replace('"TEXT"', t[0]).replace('"NUMBER"', t[1]).encode()),
+    numbers.map(lambda number: json.dumps({"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}], "tools": [
+        {"type": "function", "function": {"name": "f", "parameters": {"properties": {"a": {"maximum": "NUMBER"}}}}}]})
+        .replace('"NUMBER"', number).encode()),
     surrogate_texts.map(lambda text: ('{"input": [%s], "model": "gemini-embedding-001"}' % text).encode()),  # noqa: UP031 - % leaves the JSON's braces as they are
     st.integers(0, 5000).map(lambda n: json.dumps({"input": ["x"] * n}).encode()),
     st.integers(0, 200).map(lambda n: json.dumps({"model": "gemini-2.5-flash", "prompt": ["x"] * n}).encode()),
