@@ -35,6 +35,8 @@ def tool_setup(body: Mapping[str, Any], model: str, *, search: bool) -> ToolSetu
     3+) or are left out (older models, which refuse the combination)."""
     tools = tools_from_openai(body, model, search=search)
     config = tool_config_from_openai(body)
+    if not tools:  # most requests
+        return ToolSetup(tools, config)
     builtin = [next(iter(tool)) for tool in tools if "functionDeclarations" not in tool]
     if not builtin or len(builtin) == len(tools):
         return ToolSetup(tools, config)
