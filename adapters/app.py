@@ -161,23 +161,23 @@ class _Request:
 
     async def _do(self, action: Any) -> Any:
         """Carry out one action; returns the next (None once the answer is sent)."""
-        kind = type(action)
+        kind = type(action)  # in the order a request meets them
+        if kind is ReadBody:
+            return await self._read(action)
+        if kind is Fetch:
+            return await self._watched(self._fetch(action))
         if kind is Answer:
             await self._answer(action)
             return None
+        if kind is Stream:
+            return await self._watched(self._relay(action))
         if kind is Tail:
             await self._stop_ticking(None)
             self.finished = True
             await self._send({"type": "http.response.body", "body": action.data, "more_body": False})
             return None
-        if kind is ReadBody:
-            return await self._read(action)
         if kind is ParseForm:
             return self._parse_form(action)
-        if kind is Fetch:
-            return await self._watched(self._fetch(action))
-        if kind is Stream:
-            return await self._watched(self._relay(action))
         raise TypeError(f"unknown action {action!r}")
 
     def sweep(self, now: float) -> None:

@@ -195,8 +195,15 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
     server: list[dict[str, Any]] = []  # server-side tool parts waiting for the next call to carry them
     signature = None
     for part in candidate_parts(candidate):
-        kind, value = classify_part(part)
-        part_sig = part_signature(part)
+        text = part.get("text")
+        value: Any
+        if isinstance(text, str):  # the usual part, classify_part's first case written out
+            kind, value = ("reasoning" if part.get("thought") is True else "content"), text
+        else:
+            kind, value = classify_part(part)
+        part_sig = part.get("thoughtSignature")
+        if not (part_sig and isinstance(part_sig, str)):
+            part_sig = None
         if kind == "call":
             tool_calls.append(tool_call_from_gemini(value, next(ids), part_sig, server))
             server = []
@@ -221,7 +228,8 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
         message["tool_calls"] = tool_calls
     if signature or server:
         message["extra_content"] = server_extra(signature, server)
-    annotations = annotations_from_grounding(candidate.get("groundingMetadata"), text)
+    grounding = candidate.get("groundingMetadata")
+    annotations = annotations_from_grounding(grounding, text) if grounding is not None else None
     if annotations:
         message["annotations"] = annotations
     return {

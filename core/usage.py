@@ -15,16 +15,19 @@ def usage_from_gemini(meta: Any) -> dict[str, Any] | None:
     """
     if not isinstance(meta, dict):
         return None
-    prompt = _count(meta, "promptTokenCount") + _count(meta, "toolUsePromptTokenCount")
-    thoughts = _count(meta, "thoughtsTokenCount")
-    completion = _count(meta, "candidatesTokenCount") + thoughts
-    total = _count(meta, "totalTokenCount") or prompt + completion
+    # The counts (a JSON true is no count), read in one pass: this runs for every answer and stream event.
+    counts = {key: value for key, value in meta.items() if type(value) is int}
+    count = counts.get
+    prompt = count("promptTokenCount", 0) + count("toolUsePromptTokenCount", 0)
+    thoughts = count("thoughtsTokenCount", 0)
+    completion = count("candidatesTokenCount", 0) + thoughts
+    total = count("totalTokenCount", 0) or prompt + completion
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": total,
         "prompt_tokens_details": {
-            "cached_tokens": _count(meta, "cachedContentTokenCount"),
+            "cached_tokens": count("cachedContentTokenCount", 0),
             "audio_tokens": _modality(meta, "promptTokensDetails", "AUDIO"),
         },
         "completion_tokens_details": {
@@ -41,7 +44,7 @@ def _count(meta: dict[str, Any], key: str) -> int:
 
 def _modality(meta: dict[str, Any], key: str, modality: str) -> int:
     details = meta.get(key)
-    if not isinstance(details, list):
+    if not details or not isinstance(details, list):
         return 0
     return sum(_count(d, "tokenCount") for d in details if isinstance(d, dict) and d.get("modality") == modality)
 
@@ -55,4 +58,7 @@ def add_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, A
 
 def usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
     """The three totals a log line carries."""
+    prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
+    if prompt is not None and completion is not None and total is not None:  # what usage_from_gemini makes
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
     return {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens") if usage.get(key) is not None}
