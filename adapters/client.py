@@ -181,23 +181,23 @@ class HTTPClient:
         if not _visible(path):
             raise LocalProtocolError("the request target has characters a request line cannot carry (controls, spaces, "
                                      "non-ASCII)")
-        for name in headers:
-            if name not in _CHECKED:
-                if not _is_token(name) or name.lower() in _FRAMING:
-                    raise LocalProtocolError(f"not a header name the client may write: {name[:40]!r}")
-                if len(_CHECKED) < 1024:
-                    _CHECKED.add(name)
-        head = [f"{method} {self._origin}{path} HTTP/1.1\r\n{self._fixed}"]
-        head.extend(f"{name}: {value}\r\n" for name, value in headers.items())
+        if not _CHECKED.issuperset(headers):  # names seen before pass in one look, in C
+            for name in headers:
+                if name not in _CHECKED:
+                    if not _is_token(name) or name.lower() in _FRAMING:
+                        raise LocalProtocolError(f"not a header name the client may write: {name[:40]!r}")
+                    if len(_CHECKED) < 1024:
+                        _CHECKED.add(name)
+        fields = [f"{name}: {value}\r\n" for name, value in headers.items()]
         if body is not None:
-            head.append(f"content-length: {len(body)}\r\n")
+            fields.append(f"content-length: {len(body)}\r\n")
         try:
-            encoded = "".join(head).encode("latin-1")
+            encoded = f"{method} {self._origin}{path} HTTP/1.1\r\n{self._fixed}{''.join(fields)}".encode("latin-1")
         except UnicodeEncodeError:
             raise LocalProtocolError("a header value has a character outside Latin-1") from None
         # Names and the target are checked above: a CR, LF or NUL beyond the line ends written here
         # can only be in a value (RFC 9110 §5.5: "invalid and dangerous"). Three scans in C.
-        lines = len(head) + self._fixed_lines
+        lines = len(fields) + 1 + self._fixed_lines
         if encoded.count(b"\n") != lines or encoded.count(b"\r") != lines or b"\0" in encoded:
             raise LocalProtocolError("a header value holds CR, LF or NUL")
         return encoded + b"\r\n" + (body or b"")

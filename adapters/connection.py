@@ -165,9 +165,8 @@ class Connection(asyncio.Protocol):
             raise _Stop
         if self.status:
             return  # a trailer: not part of the answer's headers (as in httpx)
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
-        self.headers[key] = f"{self.headers[key]}, {text}" if key in self.headers else text
+        key, text, headers = name.decode("latin-1").lower(), value.decode("latin-1"), self.headers
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
@@ -188,7 +187,7 @@ class Connection(asyncio.Protocol):
                 keep_alive = False  # RFC 9112 §6.3: chunked wins; a sign of smuggling, so no reuse
         self._held = 0
         if self._head is not None:  # what the bytes counted so far let through within one read
-            raw = b"".join(self._head)
+            raw = self._head[0] if len(self._head) == 1 else b"".join(self._head)
             end = _final_head(raw)[1]
             if end > _HEAD_LIMIT:
                 self._fail(HeaderTooLarge(f"the server's header section exceeded {_HEAD_LIMIT // 1024} KiB"))
