@@ -98,8 +98,8 @@ def _fast(raw: bytes, strict_loads: Callable[[bytes], Any]) -> Any:
         value = strict_loads(raw)
     except ValueError:
         return None
-    if isinstance(value, (dict, list)) and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and not _within_depth(value):
-        return None
+    if len(raw) > MAX_DEPTH and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and not _within_depth(value):
+        return None  # (a shorter body cannot hold that many brackets)
     return value
 
 
