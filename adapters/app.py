@@ -368,13 +368,17 @@ class _Request:
     # --- writing ------------------------------------------------------------------------------------
 
     async def _answer(self, answer: Answer) -> None:
-        await self._stop_ticking(None)
+        if self._tick_interval:
+            await self._stop_ticking(None)
         body = answer.body
         if answer.audio is not None:
             from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request
 
             body = audio_payload(answer.audio).body
-        await self._start(answer.status, [*answer.headers, ("content-length", str(len(body)))])
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+        headers.append((b"content-length", str(len(body)).encode()))
+        self.started = True
+        await self._send({"type": "http.response.start", "status": answer.status, "headers": headers})
         self.finished = True
         await self._send({"type": "http.response.body", "body": body})
 
