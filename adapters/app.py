@@ -13,7 +13,6 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping
-from random import getrandbits
 from typing import TYPE_CHECKING, Any
 
 from core.actions import Answer, Fetch, ParseForm, ReadBody, Stream, Tail
@@ -119,7 +118,7 @@ class _Request:
         query = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         now = time.time()
-        self.call = Call(gateway.instance(), scope["method"], target, headers, token=_request_id(),
+        self.call = Call(gateway.instance(), scope["method"], target, headers, token=os.urandom(12).hex(),
                          created=int(now), now=now, scheme=scope.get("scheme", "http"), codec=CODEC)
         self.started = False  # the response head has gone: errors can no longer change its status
         self.finished = False  # its last message is being sent: a disconnect now is just the end
@@ -424,11 +423,6 @@ def _failure(exc: Exception) -> tuple[str, str]:
     if failure is None:
         raise exc
     return failure
-
-
-def _request_id() -> str:
-    """24 hex digits: unique enough for a log line and a completion id, and no system call (os.urandom is one)."""
-    return f"{getrandbits(96):024x}"
 
 
 def _uncancel() -> None:
