@@ -10,11 +10,16 @@ FC's built-in Python runtimes cannot stream at all; that is why this is a custom
 
 from __future__ import annotations
 
+import gc
 import os
 
-import uvicorn
+gc.disable()  # no collections while the modules load, as in adapters/aws_lambda.py
+try:
+    import uvicorn
 
-from adapters.app import app
+    from adapters.app import app
+finally:
+    gc.enable()
 
 
 def main() -> None:

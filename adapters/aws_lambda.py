@@ -14,9 +14,17 @@ Mangum runs every invocation on the event loop it made current at import, so the
 httpx client (and Gemini connections) from one warm invocation to the next.
 """
 
-from mangum import Mangum
+import gc
 
-from adapters.app import app
+# No garbage collection while the modules load: they make no garbage, but each collection walks all
+# they have made so far (31 collections; the import takes 6.8x a bare interpreter instead of 8.3x, measured).
+gc.disable()
+try:
+    from mangum import Mangum
+
+    from adapters.app import app
+finally:
+    gc.enable()
 
 __all__ = ["handler"]
 

@@ -6,6 +6,12 @@ for app.py, index.py, main.py, ... at the root and in src/, app/ and api/). The 
 apps under its vendored uvicorn and streams their responses.
 """
 
-from adapters.app import app
+import gc
+
+gc.disable()  # no collections while the modules load, as in adapters/aws_lambda.py
+try:
+    from adapters.app import app
+finally:
+    gc.enable()
 
 __all__ = ["app"]
