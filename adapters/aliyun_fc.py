@@ -13,12 +13,13 @@ from __future__ import annotations
 import gc
 import os
 
-gc.disable()  # no collections while the modules load, as in adapters/aws_lambda.py
+gc.disable()  # no collections while the modules load, and what they make frozen: as in adapters/aws_lambda.py
 try:
     import uvicorn
 
     from adapters.app import app
 finally:
+    gc.freeze()
     gc.enable()
 
 

@@ -8,10 +8,11 @@ apps under its vendored uvicorn and streams their responses.
 
 import gc
 
-gc.disable()  # no collections while the modules load, as in adapters/aws_lambda.py
+gc.disable()  # no collections while the modules load, and what they make frozen: as in adapters/aws_lambda.py
 try:
     from adapters.app import app
 finally:
+    gc.freeze()
     gc.enable()
 
 __all__ = ["app"]
