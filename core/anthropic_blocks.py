@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .candidates import classify_part, part_signature
+from .candidates import read_part
 from .citations import annotations_from_grounding
 from .jsontext import dumps
 from .signatures import mark_signature
@@ -60,8 +60,7 @@ class ContentBlocks:
         self._open: _Open | None = None
 
     def part(self, part: dict[str, Any]) -> list[dict[str, Any]]:
-        kind, value = classify_part(part)
-        signature = part_signature(part)
+        kind, value, signature = read_part(part)
         events: list[dict[str, Any]] = []
         if kind == "call":
             if self._single and self.calls:

@@ -17,13 +17,13 @@ __all__ = [
     "call_ids",
     "candidate_parts",
     "candidate_to_choice",
-    "classify_part",
     "empty_answer",
     "empty_stream",
     "finish_reason",
     "finish_reason_of",
     "has_substance",
     "image_markdown",
+    "read_part",
     "refusal_of",
     "response_candidates",
     "server_extra",
@@ -86,29 +86,14 @@ def _has_substance(data: dict[str, Any], candidates: list[dict[str, Any]]) -> bo
 
 
 def empty_answer(data: dict[str, Any]) -> bool:
-    """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing.
-
-    Asked of every whole answer, so written as one pass: the usual answer's first text part ends it."""
-    candidates = data.get("candidates")
-    if not isinstance(candidates, list):
+    """A whole answer whose candidates all ended normally (or with a malformed call) and said nothing."""
+    candidates = response_candidates(data)
+    if not candidates:
         return False
-    seen = False
     for candidate in candidates:
-        if not isinstance(candidate, dict):
-            continue
         if candidate.get("finishReason") not in _EMPTY_RETRYABLE:
             return False
-        content = candidate.get("content")
-        parts = content.get("parts") if isinstance(content, dict) else None
-        if isinstance(parts, list):
-            for part in parts:
-                if isinstance(part, dict) and (part.get("text") or any(name in part for name in _SUBSTANTIAL)):
-                    return False
-        seen = True
-    if not seen:
-        return False
-    feedback = data.get("promptFeedback")
-    return not (isinstance(feedback, dict) and feedback.get("blockReason"))
+    return not _has_substance(data, candidates)
 
 
 def empty_stream(said: bool, finishes: Collection[str]) -> bool:
@@ -126,46 +111,59 @@ def call_ids(completion_id: str) -> Iterator[str]:
 
 
 def response_candidates(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The response's candidates that are objects: its own list when all are (every answer, every stream
+    event — not to be changed in place), else a filtered copy."""
     candidates = data.get("candidates")
-    return [c for c in candidates if isinstance(c, dict)] if isinstance(candidates, list) else []
+    if not isinstance(candidates, list):
+        return []
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            return [c for c in candidates if isinstance(c, dict)]
+    return candidates
 
 
 def candidate_parts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
+    """The candidate's parts that are objects: its own list when all are, else a filtered copy (as
+    response_candidates)."""
     content = candidate.get("content")
     parts = content.get("parts") if isinstance(content, dict) else None
-    return [part for part in parts if isinstance(part, dict)] if isinstance(parts, list) else []
+    if not isinstance(parts, list):
+        return []
+    for part in parts:
+        if not isinstance(part, dict):
+            return [part for part in parts if isinstance(part, dict)]
+    return parts
 
 
-def classify_part(part: dict[str, Any]) -> tuple[str, Any]:
-    """("reasoning" | "content", text), ("call", functionCall), ("image", data: URL), ("server", the part: a
-    toolCall / toolResponse of a built-in tool, core/server_tools.py) or ("other", None)."""
+def read_part(part: dict[str, Any]) -> tuple[str, Any, str | None]:
+    """(kind, value, thought signature) of a part, every translator's first question about it. Kind and
+    value: ("reasoning" | "content", text), ("call", functionCall), ("image", data: URL), ("server", the
+    part: a toolCall / toolResponse of a built-in tool, core/server_tools.py) or ("other", None)."""
+    signature = part.get("thoughtSignature")
+    if not (signature and isinstance(signature, str)):
+        signature = None
     text = part.get("text")
-    if isinstance(text, str):
-        return ("reasoning" if part.get("thought") is True else "content"), text
+    if isinstance(text, str):  # the usual part, first
+        return ("reasoning" if part.get("thought") is True else "content"), text, signature
     inline = part.get("inlineData")
     if isinstance(inline, dict) and part.get("thought") is not True:  # thought images are drafts
         mime, data = inline.get("mimeType"), inline.get("data")
         if isinstance(mime, str) and mime.startswith("image/") and isinstance(data, str) and data:
-            return "image", f"data:{mime};base64,{data}"
+            return "image", f"data:{mime};base64,{data}", signature
     call = part.get("functionCall")
     if isinstance(call, dict):
-        return "call", call
+        return "call", call, signature
     if is_server_part(part):
-        return "server", part
+        return "server", part, signature
     code = part.get("executableCode")
     if isinstance(code, dict) and isinstance(code.get("code"), str):
         language = code.get("language")
         language = language if isinstance(language, str) else ""
-        return "content", f"\n```{language.lower()}\n{code['code']}\n```\n"
+        return "content", f"\n```{language.lower()}\n{code['code']}\n```\n", signature
     result = part.get("codeExecutionResult")
     if isinstance(result, dict) and isinstance(result.get("output"), str):
-        return "content", f"\n```output\n{result['output']}\n```\n"
-    return "other", None
-
-
-def part_signature(part: dict[str, Any]) -> str | None:
-    signature = part.get("thoughtSignature")
-    return signature if isinstance(signature, str) and signature else None
+        return "content", f"\n```output\n{result['output']}\n```\n", signature
+    return "other", None, signature
 
 
 def tool_call_from_gemini(
@@ -195,15 +193,7 @@ def candidate_to_choice(candidate: dict[str, Any], ids: Iterator[str]) -> dict[s
     server: list[dict[str, Any]] = []  # server-side tool parts waiting for the next call to carry them
     signature = None
     for part in candidate_parts(candidate):
-        text = part.get("text")
-        value: Any
-        if isinstance(text, str):  # the usual part, classify_part's first case written out
-            kind, value = ("reasoning" if part.get("thought") is True else "content"), text
-        else:
-            kind, value = classify_part(part)
-        part_sig = part.get("thoughtSignature")
-        if not (part_sig and isinstance(part_sig, str)):
-            part_sig = None
+        kind, value, part_sig = read_part(part)
         if kind == "call":
             tool_calls.append(tool_call_from_gemini(value, next(ids), part_sig, server))
             server = []

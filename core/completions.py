@@ -14,8 +14,8 @@ from .candidates import (
     blocked_prompt_message,
     candidate_index,
     candidate_parts,
-    classify_part,
     finish_reason,
+    read_part,
     response_candidates,
 )
 from .chat import explicit_paths, google_extras, safety_settings
@@ -109,7 +109,7 @@ def completion_response_from_gemini(
             choices.extend(_choice(prompt_index * plan.n + i, "", None, "content_filter") for i in range(plan.n))
             continue
         for candidate in sorted(candidates, key=candidate_index):
-            text = "".join(value for kind, value in map(classify_part, candidate_parts(candidate)) if kind == "content")
+            text = "".join(value for kind, value, _ in map(read_part, candidate_parts(candidate)) if kind == "content")
             logprobs = completion_logprobs_from_gemini(candidate.get("logprobsResult")) if plan.logprobs else None
             reason = finish_reason(candidate.get("finishReason"), False)
             choices.append(_choice(prompt_index * plan.n + candidate_index(candidate), text, logprobs, reason))
@@ -151,7 +151,7 @@ class CompletionStream(GeminiStream):
             if self._finished.get(index):
                 continue
             self._finished[index] = False
-            text = "".join(value for kind, value in map(classify_part, candidate_parts(candidate)) if kind == "content")
+            text = "".join(value for kind, value, _ in map(read_part, candidate_parts(candidate)) if kind == "content")
             logprobs = None
             if self._plan.logprobs:
                 logprobs = completion_logprobs_from_gemini(candidate.get("logprobsResult"), self._offsets.get(index, 0))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .candidates import classify_part, part_signature, tool_call_from_gemini
+from .candidates import read_part, tool_call_from_gemini
 from .citations import annotations_from_grounding
 from .responses_calls import call_events, call_item, id_prefix
 from .responses_tools import ToolTable
@@ -67,14 +67,13 @@ class OutputItems:
         self._server: list[dict[str, Any]] = []  # the toolCall / toolResponse parts of one built-in tool use
 
     def part(self, part: dict[str, Any]) -> list[dict[str, Any]]:
-        kind, value = classify_part(part)
+        kind, value, signature = read_part(part)
         if kind == "server":
             # A new toolCall after a toolResponse starts the next search; the parts keep their signatures.
             events = self._search() if "toolCall" in value and any("toolResponse" in p for p in self._server) else []
             self._server.append(value)
             return events
         events = self._search()
-        signature = part_signature(part)
         carried = signature if self._encrypted else None  # for a reasoning item's encrypted_content
         if carried and self._open is not None and self._open.kind == "reasoning":
             self._open.signature, carried = carried, None  # the thoughts just before a signed part carry it

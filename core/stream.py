@@ -24,10 +24,10 @@ from .candidates import (
     call_ids,
     candidate_index,
     candidate_parts,
-    classify_part,
     empty_stream,
     finish_reason,
     has_substance,
+    read_part,
     response_candidates,
     server_extra,
     tool_call_from_gemini,
@@ -199,14 +199,11 @@ class ChatStream(GeminiStream):
             self._model = response_model(data, self._plan.model)
             for index in range(self._plan.n):
                 self._open(index, out)
-        candidates, seen = data.get("candidates"), False
-        if isinstance(candidates, list):
-            for candidate in candidates:
-                if isinstance(candidate, dict):
-                    seen = True
-                    self._candidate(candidate, out)
-        if not seen:
+        candidates = response_candidates(data)
+        if not candidates:
             self._blocked(data, out)
+        for candidate in candidates:
+            self._candidate(candidate, out)
         return b"".join(out)
 
     def _candidate(self, candidate: dict[str, Any], out: list[bytes]) -> None:
@@ -216,16 +213,7 @@ class ChatStream(GeminiStream):
             return
         logprobs = chat_logprobs_from_gemini(candidate.get("logprobsResult"))
         for part in candidate_parts(candidate):
-            # Written out for the usual part, a piece of text (classify_part's first case): this runs per event.
-            text = part.get("text")
-            value: Any
-            if isinstance(text, str):
-                kind, value = ("reasoning" if part.get("thought") is True else "content"), text
-            else:
-                kind, value = classify_part(part)
-            signature = part.get("thoughtSignature")
-            if not (signature and isinstance(signature, str)):
-                signature = None
+            kind, value, signature = read_part(part)
             delta: dict[str, Any] = {}
             if kind == "server":
                 choice.server.append(value)
