@@ -33,7 +33,6 @@ _GOOGLE_PATHS = (
     (("cached_content", "cachedContent"), "cachedContent"),
     (("media_resolution",), "generationConfig.mediaResolution"),
 )
-_NO_PATHS: frozenset[str] = frozenset()
 # OpenAI service tiers that have a Gemini counterpart; "auto" and "default" send nothing.
 _SERVICE_TIERS = {"flex": "flex", "priority": "priority"}
 
@@ -73,7 +72,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
         gemini["tools"] = setup.tools
     if setup.tool_config:
         gemini["toolConfig"] = setup.tool_config
-    safety = safety_settings(google, settings) if google else list(_default_safety(settings.safety_threshold))
+    safety = safety_settings(google, settings)
     if safety:
         gemini["safetySettings"] = safety
     config = generation_config_from_openai(
@@ -83,7 +82,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
         config = {**(config or {}), "responseModalities": ["TEXT", "IMAGE"]}  # the pictures are the point
     if config:
         gemini["generationConfig"] = config
-    cached = _cached_content(google) if google else None
+    cached = _cached_content(google)
     if cached:
         gemini["cachedContent"] = cached
     tier = get_str(body, "service_tier")
@@ -95,7 +94,7 @@ def chat_request_to_gemini(body: Mapping[str, Any], settings: Settings) -> ChatP
     options = get_dict(body, "stream_options") or {}
     include_usage = bool(get_bool(options, "include_usage", "stream_options"))
     n = get_int(body, "n") or 1
-    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google) if google else _NO_PATHS, setup.notes)
+    return ChatPlan(model.name, gemini, stream, include_usage, n, explicit_paths(google), setup.notes)
 
 
 def google_extras(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +122,8 @@ def explicit_paths(google: Mapping[str, Any]) -> frozenset[str]:
 
 def safety_settings(google: Mapping[str, Any], settings: Settings) -> list[dict[str, str]]:
     """The client's `safety_settings` if given, else every adjustable category at the configured threshold."""
+    if not google:  # most requests: no extra_body.google to look into
+        return list(_default_safety(settings.safety_threshold))
     given = get_list(google, "safety_settings", "extra_body.google")
     if given is None:
         given = get_list(google, "safetySettings", "extra_body.google")
@@ -148,6 +149,8 @@ def _safety_setting(item: Any, index: int) -> dict[str, str]:
 
 
 def _cached_content(google: Mapping[str, Any]) -> str | None:
+    if not google:
+        return None
     name = get_str(google, "cached_content", "extra_body.google") or get_str(google, "cachedContent", "extra_body.google")
     if not name:
         return None

@@ -80,8 +80,7 @@ def loads_client_json(text: bytes | str, param: str) -> Any:
         raise _too_deep(param) from None
     except ValueError as exc:
         raise InvalidRequestError(f"'{param}' is not valid JSON: {exc}.", param=_param(param), code="invalid_json") from None
-    # Nesting needs an opening bracket per level: a text with fewer than MAX_DEPTH of them needs no walk.
-    if isinstance(value, (dict, list)) and text.count("{") + text.count("[") > MAX_DEPTH and not _within_depth(value):
+    if _too_deeply_nested(text, value):
         raise _too_deep(param)
     if "\\u" in text and _has_lone_surrogate(text, value):
         raise InvalidRequestError(f"'{param}' holds a lone UTF-16 surrogate escape (such as \\ud800), which is no "
@@ -98,9 +97,21 @@ def _fast(raw: bytes, strict_loads: Callable[[bytes], Any]) -> Any:
         value = strict_loads(raw)
     except ValueError:
         return None
-    if len(raw) > MAX_DEPTH and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and not _within_depth(value):
-        return None  # (a shorter body cannot hold that many brackets)
+    if _too_deeply_nested(raw, value):
+        return None
     return value
+
+
+def _too_deeply_nested(text: str | bytes, value: Any) -> bool:
+    """Whether `value`, parsed from `text`, nests more than MAX_DEPTH levels. Nesting needs an opening
+    bracket per level: a text with no more than MAX_DEPTH of them (a short one has fewer) needs no walk."""
+    if not isinstance(value, (dict, list)) or len(text) <= MAX_DEPTH:
+        return False
+    if isinstance(text, bytes):
+        brackets = text.count(b"{") + text.count(b"[")
+    else:
+        brackets = text.count("{") + text.count("[")
+    return brackets > MAX_DEPTH and not _within_depth(value)
 
 
 def _has_lone_surrogate(text: str, value: Any) -> bool:

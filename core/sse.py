@@ -60,39 +60,29 @@ class SSEDecoder:
             self._buffer = lines.pop()
         else:
             self._buffer = b""
+        return self._lines(lines)
+
+    def close(self) -> list[bytes]:
+        """Whatever the stream held when it ended: a last line, and an event missing its blank line."""
+        lines = [self._buffer, b""] if self._buffer else [b""]
+        self._buffer = b""
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[bytes]:
+        """The events these complete lines end (a line's own end may still be on it)."""
         events: list[bytes] = []
         data = self._data
         for line in lines:
             line = line.rstrip(b"\r\n")
-            # The two lines of every Gemini event, written out (this runs per line); the rest as _line says.
             if line.startswith(b"data:"):
                 value = line[5:]
                 data.append(value[1:] if value.startswith(b" ") else value)
-            elif not line and data:
-                events.append(data[0] if len(data) == 1 else b"\n".join(data))
-                data = self._data = []
-            elif line:
-                self._line(line, events)
+            elif not line:
+                if data:
+                    events.append(data[0] if len(data) == 1 else b"\n".join(data))
+                    data = self._data = []
+            elif not line.startswith(b":") and not line.startswith(_FIELDS) and self._stray_size < _STRAY_LIMIT:
+                self._stray.append(line)
+                self._stray_size += len(line)
+            # Comments (":...") and the event/id/retry fields carry nothing Gemini uses.
         return events
-
-    def close(self) -> list[bytes]:
-        """Whatever the stream held when it ended: a last line, and an event missing its blank line."""
-        events: list[bytes] = []
-        if self._buffer:
-            self._line(self._buffer.rstrip(b"\r\n"), events)
-            self._buffer = b""
-        self._line(b"", events)
-        return events
-
-    def _line(self, line: bytes, events: list[bytes]) -> None:
-        if not line:
-            if self._data:
-                events.append(self._data[0] if len(self._data) == 1 else b"\n".join(self._data))
-                self._data = []
-        elif line.startswith(b"data:"):
-            value = line[5:]
-            self._data.append(value[1:] if value.startswith(b" ") else value)
-        elif not line.startswith(b":") and not line.startswith(_FIELDS) and self._stray_size < _STRAY_LIMIT:
-            self._stray.append(line)
-            self._stray_size += len(line)
-        # Comments (":...") and the event/id/retry fields carry nothing Gemini uses.

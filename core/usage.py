@@ -58,7 +58,4 @@ def add_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, A
 
 def usage_summary(usage: dict[str, Any]) -> dict[str, Any]:
     """The three totals a log line carries."""
-    prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
-    if prompt is not None and completion is not None and total is not None:  # what usage_from_gemini makes
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
     return {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens") if usage.get(key) is not None}
