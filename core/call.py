@@ -31,7 +31,7 @@ becomes an answer (or, once a stream has begun, its closing error event), never 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
@@ -71,7 +71,7 @@ __all__ = ["MAX_PARALLEL", "Attempt", "Call", "CallStateError"]
 _DEFAULTS = Settings()
 _NO_ROUTE = Route("")
 _NO_SECRETS = Scrubber(())
-_ANY_ORIGIN = (("access-control-allow-origin", "*"),)
+_CORS_BEFORE_START = (("access-control-allow-origin", "*"),)  # for an instance that failed to configure
 # The log line's level, as the `logging` module numbers them (the core imports no logging).
 INFO, WARNING, ERROR = 20, 30, 40
 MAX_PARALLEL = 8  # upstream requests of one client request in flight at once (images `n`, embedding batches)
@@ -115,7 +115,7 @@ class Call:
         self.level = INFO
         self.secrets: list[str] = []
         self._scrub = _NO_SECRETS  # until start() has the instance's (shared: without secrets it keeps no state)
-        self._cors: tuple[tuple[str, str], ...] = _ANY_ORIGIN
+        self._cors: tuple[tuple[str, str], ...] = _CORS_BEFORE_START
         self._dialect = "openai"  # whose error envelope: OpenAI's, Google's (native routes) or Anthropic's
         self._head_sent = False
         self._held: list[bytes] = []  # stream bytes kept back until the answer says something
@@ -162,7 +162,10 @@ class Call:
     def form(self, form: Any) -> Any:
         """The body parsed as a form (after ParseForm): a `core.forms.Form`."""
         self._expect("form", "parsing")
-        return self._guard(lambda: self._prepare(form))
+        try:
+            return self._prepare(form)
+        except Exception as exc:
+            return self._refused_by(exc)
 
     def refused(self, error: GatewayError) -> Any:
         """The shell could not take the request further (its form parser refused the body, say)."""
@@ -303,13 +306,6 @@ class Call:
         return self.level, self.log
 
     @property
-    def _live(self) -> Instance:
-        """The instance, past start() (where a ConfigError ends the call)."""
-        if isinstance(self._instance, ConfigError):
-            raise CallStateError("the instance is not configured: start() answers with its error")
-        return self._instance
-
-    @property
     def _prepared(self) -> Exchange:
         """The exchange of a request that is not a native call, once its body has been read."""
         if self._exchange is None:
@@ -323,10 +319,12 @@ class Call:
             with contextlib.suppress(GatewayError):  # the error in the envelope of the API the client speaks, if its path says which
                 self._dialect_of(self._path())
             raise self._instance
-        self._inst: Instance = self._instance  # what _live says, without asking again on every step
-        settings = self.settings = self._instance.settings
-        self._scrub = self._instance.scrubber.copy()
-        self.secrets.extend(self._instance.secrets)
+        # The instance, known to be configured from here on (every later step is past start()).
+        instance: Instance = self._instance
+        self._inst = instance
+        settings = self.settings = instance.settings
+        self._scrub = instance.scrubber.copy()
+        self.secrets.extend(instance.secrets)
         self._cors = cors_headers(self.headers.get("origin"), settings)
         path = self._path()
         where = self._route = route(self.method, path, self.headers, self._query)
@@ -339,7 +337,7 @@ class Call:
             from .landing import HTML_HEADERS, TEXT_HEADERS, html_page, prefers_html  # only `/` needs the page
 
             if prefers_html(self.headers.get("accept", "")):  # a browser: the page, not today's text
-                page = b"" if self.method == "HEAD" else html_page(settings, self._instance.platform)
+                page = b"" if self.method == "HEAD" else html_page(settings, instance.platform)
                 return self._answer(200, page, HTML_HEADERS, cors=False)
             page = b"" if self.method == "HEAD" else landing_page(settings).encode()
             return self._answer(200, page, TEXT_HEADERS)
@@ -395,7 +393,7 @@ class Call:
         return self._fetching()
 
     def _pool_health(self) -> Answer:
-        health = self._live.pool.health(self._keys, self._began)
+        health = self._inst.pool.health(self._keys, self._began)
         return self._answer(200, self._codec.dumps({"mode": "server", "keys": health}), [("content-type", "application/json"),
                                                                                          ("cache-control", "no-store")])
 
@@ -433,7 +431,7 @@ class Call:
         if isinstance(exchange, OneCallExchange) and self._route.name == "speech":
             from .speech import check_encodable
 
-            check_encodable(exchange.plan, self._live.encoders)  # before Gemini is paid to speak
+            check_encodable(exchange.plan, self._inst.encoders)  # before Gemini is paid to speak
         self.log.update(model=exchange.model, stream=exchange.stream)
         if exchange.notes:
             self.log["notes"] = list(exchange.notes)
@@ -563,7 +561,7 @@ class Call:
         model = self._prepared.model if _generates(request) else None
         if rotation.corrected or model is None:
             return False
-        correction = self._live.fits.correct(model, request.body, 400, body, self._explicit())
+        correction = self._inst.fits.correct(model, request.body, 400, body, self._explicit())
         if correction is None:
             return False
         rotation.corrected = True
@@ -716,12 +714,6 @@ class Call:
         if self._native is not None:  # Gemini's own headers are relayed: they too may quote a key
             all_headers = self._scrub.headers(all_headers)
         return Answer(status, all_headers, self._scrub.whole(body) if body else b"", audio)
-
-    def _guard(self, work: Callable[[], Any]) -> Any:
-        try:
-            return work()
-        except Exception as exc:
-            return self._refused_by(exc)
 
     def _refused_by(self, exc: Exception) -> Any:
         """A step's failure: a GatewayError is the client's answer; anything else a bug, a clean 500."""
