@@ -10,17 +10,14 @@ FC's built-in Python runtimes cannot stream at all; that is why this is a custom
 
 from __future__ import annotations
 
-import gc
 import os
 
-gc.disable()  # no collections while the modules load, and what they make frozen: as in adapters/aws_lambda.py
-try:
+from adapters.startup import ModulesLoading
+
+with ModulesLoading():
     import uvicorn
 
     from adapters.app import app
-finally:
-    gc.freeze()
-    gc.enable()
 
 
 def main() -> None:

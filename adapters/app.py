@@ -374,16 +374,16 @@ class _Request:
             from .audio import audio_payload  # the MP3 encoder loads with the first MP3 request
 
             body = audio_payload(answer.audio).body
-        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
-        headers.append((b"content-length", str(len(body)).encode()))
-        self.started = True
-        await self._send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await self._start(answer.status, answer.headers, length=len(body))
         self.finished = True
         await self._send({"type": "http.response.body", "body": body})
 
-    async def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+    async def _start(self, status: int, headers: list[tuple[str, str]], *, length: int | None = None) -> None:
+        """The response head; `length`, a whole answer's Content-Length (a stream has none)."""
         self.started = True
         encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        if length is not None:
+            encoded.append((b"content-length", str(length).encode()))
         await self._send({"type": "http.response.start", "status": status, "headers": encoded})
 
     async def _body(self, data: bytes) -> None:

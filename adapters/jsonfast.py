@@ -40,11 +40,13 @@ def strict_loads(data: bytes) -> Any:
 
 
 def _first_dumps(value: Any) -> bytes:
-    return _load()[0](value)
+    _load()
+    return _dumps(value)
 
 
 def _first_loads(data: bytes) -> Any:
-    return _load()[1](data)
+    _load()
+    return _loads(data)
 
 
 def _first_strict(data: bytes) -> Any:
@@ -63,7 +65,7 @@ _loads: Callable[[bytes], Any] = _first_loads
 _strict: Callable[[bytes], Any] = _first_strict
 
 
-def _load() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+def _load() -> None:
     global _dumps, _loads, _strict
     try:
         import orjson
@@ -71,7 +73,6 @@ def _load() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
         _dumps, _loads, _strict = _stdlib_dumps, json.loads, _unavailable
     else:
         _dumps, _loads, _strict = orjson.dumps, orjson.loads, orjson.loads
-    return _dumps, _loads
 
 
 CODEC = Codec(loads, dumps, strict_loads)  # for the core's stream translators

@@ -6,13 +6,9 @@ for app.py, index.py, main.py, ... at the root and in src/, app/ and api/). The 
 apps under its vendored uvicorn and streams their responses.
 """
 
-import gc
+from adapters.startup import ModulesLoading
 
-gc.disable()  # no collections while the modules load, and what they make frozen: as in adapters/aws_lambda.py
-try:
+with ModulesLoading():
     from adapters.app import app
-finally:
-    gc.freeze()
-    gc.enable()
 
 __all__ = ["app"]

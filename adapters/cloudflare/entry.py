@@ -47,9 +47,11 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
     return [(pair[0], pair[1]) for pair in headers]
 
 
-def _failure(error: JsException) -> str:
+def _failure(error: JsException) -> tuple[str, str]:
+    """(kind, cause) of a failed fetch or read, as the Call takes them (the cause: the error's name or code)."""
     cause = getattr(error.js_error, "cause", None)
-    return error.name if error.name == "TimeoutError" else (getattr(cause, "code", None) or error.name)
+    name = error.name if error.name == "TimeoutError" else (getattr(cause, "code", None) or error.name)
+    return kind_of(name), name
 
 
 async def _within(promise: Any, seconds: float) -> Any:
@@ -151,8 +153,7 @@ class _Exchange:
             except JsException as error:
                 if self.request.signal.aborted:
                     raise
-                name = _failure(error)
-                call.unreachable(index, kind_of(name), name, _now())
+                call.unreachable(index, *_failure(error), _now())
                 continue
             if outgoing.stream and response.status == 200:
                 self.upstream = response
@@ -163,8 +164,7 @@ class _Exchange:
             except JsException as error:
                 if self.request.signal.aborted:
                     raise
-                name = _failure(error)
-                call.cut(index, kind_of(name), name, _now())
+                call.cut(index, *_failure(error), _now())
                 continue
             call.answered(index, response.status, _pairs(response.headers), data, _now())
 
@@ -231,8 +231,7 @@ class _Relay:
                         out = None if chunk.done else self.call.feed(chunk.value.to_bytes())
                         action = self.call.close() if chunk.done else None
                     except JsException as error:  # an error event (then [DONE], in OpenAI's streams)
-                        name = _failure(error)
-                        out, action = None, self.call.fail(kind_of(name), name)
+                        out, action = None, self.call.fail(*_failure(error))
                     await self.send(out)
                     if action is None and self.call.closed:
                         action = self.call.close()
